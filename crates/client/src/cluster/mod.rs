@@ -1,0 +1,242 @@
+//! The cluster as the client sees it: seed brokers, the broker pool (one connection per broker)
+//! and the topic metadata cache.
+
+mod metadata;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use kafka_protocol::messages::{FindCoordinatorRequest, MetadataRequest};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::protocol::StrBytes;
+
+pub use metadata::{Metadata, PartitionMetadata, TopicMetadata};
+
+use crate::config::ClientConfig;
+use crate::error::{Error, ErrorClass, Result};
+use crate::network::Connection;
+use crate::retry::retry;
+
+pub struct Cluster {
+    config: ClientConfig,
+    metadata: RwLock<Arc<Metadata>>,
+    connections: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
+    /// The seed broker that answered, named when an advertised address turns out unreachable.
+    bootstrap: Mutex<Option<String>>,
+    /// Topics the client works with; refreshes ask for these.
+    targets: Mutex<HashSet<String>>,
+}
+
+impl Cluster {
+    pub fn new(config: ClientConfig) -> Arc<Cluster> {
+        Arc::new(Cluster {
+            config,
+            metadata: RwLock::default(),
+            connections: tokio::sync::Mutex::default(),
+            bootstrap: Mutex::default(),
+            targets: Mutex::default(),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Reaches a seed broker and loads the broker list, retrying as `retry` says.
+    pub async fn connect(&self) -> Result<()> {
+        retry(&self.config.retry, |_| async {
+            self.bootstrap_connection().await?;
+            let targets: Vec<String> = self.targets.lock().unwrap().iter().cloned().collect();
+            self.fetch_metadata(Some(&targets), false).await
+        })
+        .await
+    }
+
+    pub async fn disconnect(&self) {
+        let connections: Vec<_> = self.connections.lock().await.drain().map(|(_, c)| c).collect();
+        for c in connections {
+            c.close().await;
+        }
+    }
+
+    pub fn metadata(&self) -> Arc<Metadata> {
+        self.metadata.read().unwrap().clone()
+    }
+
+    pub fn add_targets(&self, topics: impl IntoIterator<Item = String>) {
+        self.targets.lock().unwrap().extend(topics);
+    }
+
+    /// Metadata for `topics`, fetched when missing; with `allow_auto_create` the broker may create them.
+    pub async fn topics_metadata(
+        &self,
+        topics: &[String],
+        allow_auto_create: bool,
+    ) -> Result<Arc<Metadata>> {
+        self.add_targets(topics.iter().cloned());
+        let known = self.metadata();
+        if topics.iter().all(|t| known.topic(t).is_some()) {
+            return Ok(known);
+        }
+        self.refresh_metadata(topics, allow_auto_create).await?;
+        Ok(self.metadata())
+    }
+
+    /// Reloads metadata for `topics` (and the topics already targeted), retrying as `retry` says.
+    pub async fn refresh_metadata(&self, topics: &[String], allow_auto_create: bool) -> Result<()> {
+        self.add_targets(topics.iter().cloned());
+        let targets: Vec<String> = self.targets.lock().unwrap().iter().cloned().collect();
+        retry(&self.config.retry, |_| {
+            self.fetch_metadata(Some(&targets), allow_auto_create)
+        })
+        .await
+    }
+
+    /// One Metadata round trip; `None` asks for every topic.
+    pub async fn fetch_metadata(
+        &self,
+        topics: Option<&[String]>,
+        allow_auto_create: bool,
+    ) -> Result<()> {
+        let conn = self.any_connection().await?;
+        let request = MetadataRequest::default()
+            .with_topics(topics.map(|ts| {
+                ts.iter()
+                    .map(|t| {
+                        MetadataRequestTopic::default()
+                            .with_name(Some(StrBytes::from_string(t.clone()).into()))
+                    })
+                    .collect()
+            }))
+            .with_allow_auto_topic_creation(allow_auto_create);
+        let response = conn.send(&request).await?;
+        let (metadata, failure) = Metadata::from_response(&response, &self.metadata());
+        *self.metadata.write().unwrap() = Arc::new(metadata);
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// An open connection to any broker: one already open, else a known broker, else a seed.
+    pub async fn any_connection(&self) -> Result<Arc<Connection>> {
+        if let Some(c) = self
+            .connections
+            .lock()
+            .await
+            .values()
+            .find(|c| !c.is_closed())
+        {
+            return Ok(c.clone());
+        }
+        let known: Vec<i32> = self.metadata().brokers.keys().copied().collect();
+        for node in known {
+            if let Ok(c) = self.broker(node).await {
+                return Ok(c);
+            }
+        }
+        self.bootstrap_connection().await
+    }
+
+    async fn bootstrap_connection(&self) -> Result<Arc<Connection>> {
+        let seeds = &self.config.brokers;
+        if seeds.is_empty() {
+            return Err(Error::non_retriable(
+                "Failed to connect: brokers parameter should not be empty",
+            ));
+        }
+        // Start at a random seed, as KafkaJS does, so clients spread over the seed list.
+        let start = rand::random_range(0..seeds.len());
+        let mut last = None;
+        for i in 0..seeds.len() {
+            let seed = &seeds[(start + i) % seeds.len()];
+            match self.connect_to(seed).await {
+                Ok(c) => {
+                    *self.bootstrap.lock().unwrap() = Some(seed.clone());
+                    return Ok(c);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.expect("at least one seed was tried"))
+    }
+
+    /// The connection to broker `node_id`, opened if needed.
+    pub async fn broker(&self, node_id: i32) -> Result<Arc<Connection>> {
+        let address = self.metadata().brokers.get(&node_id).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorClass::BrokerNotFound,
+                format!("Broker {node_id} not found in the cached metadata"),
+                true,
+            )
+        })?;
+        self.connect_to(&address).await.map_err(|e| {
+            let bootstrap = self.bootstrap.lock().unwrap().clone();
+            match bootstrap {
+                Some(seed) if seed != address && e.class == ErrorClass::Connection => {
+                    let message = format!(
+                        "{} — broker {node_id} is at {address} as advertised by bootstrap broker \
+                         {seed}, but this client cannot reach that address; check the broker's \
+                         advertised.listeners",
+                        e.message
+                    );
+                    Error::connection(&address, message)
+                }
+                _ => e,
+            }
+        })
+    }
+
+    /// The connection to `address`, reused while it is open.
+    pub async fn connect_to(&self, address: &str) -> Result<Arc<Connection>> {
+        let mut connections = self.connections.lock().await;
+        if let Some(c) = connections.get(address) {
+            if !c.is_closed() {
+                return Ok(c.clone());
+            }
+        }
+        let c = Connection::open(
+            address,
+            &self.config.client_id,
+            self.config.connection_timeout,
+            self.config.request_timeout,
+        )
+        .await?;
+        connections.insert(address.to_string(), c.clone());
+        Ok(c)
+    }
+
+    /// The connection to the leader of a topic-partition, from cached metadata.
+    pub async fn leader(&self, topic: &str, partition: i32) -> Result<Arc<Connection>> {
+        let leader = self.metadata().leader(topic, partition)?;
+        self.broker(leader).await
+    }
+
+    /// The group coordinator, found with KafkaJS's retry policy.
+    pub async fn coordinator(&self, group_id: &str) -> Result<Arc<Connection>> {
+        retry(&self.config.retry, |_| async {
+            let conn = self.any_connection().await?;
+            let response = conn
+                .send(
+                    &FindCoordinatorRequest::default()
+                        .with_key(StrBytes::from_string(group_id.to_string())),
+                )
+                .await?;
+            if response.error_code != 0 {
+                return Err(Error::protocol(response.error_code));
+            }
+            let address = format!("{}:{}", response.host.as_str(), response.port);
+            self.connect_to(&address).await
+        })
+        .await
+        .map_err(|e| {
+            if e.class == ErrorClass::NumberOfRetriesExceeded {
+                Error::new(
+                    ErrorClass::GroupCoordinatorNotFound,
+                    format!("Failed to find group coordinator for {group_id}: {}", e.message),
+                    false,
+                )
+                .with_cause(e)
+            } else {
+                e
+            }
+        })
+    }
+}

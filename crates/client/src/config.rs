@@ -1,0 +1,49 @@
+//! Client options with KafkaJS's names and defaults.
+
+use std::time::Duration;
+
+/// KafkaJS's `retry` option. Times are in milliseconds, as in KafkaJS.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryConfig {
+    pub max_retry_time: u64,
+    pub initial_retry_time: u64,
+    pub factor: f64,
+    pub multiplier: f64,
+    pub retries: u32,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retry_time: 30_000,
+            initial_retry_time: 300,
+            factor: 0.2,
+            multiplier: 2.0,
+            retries: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub client_id: String,
+    /// Seed brokers as `host:port`; the rest of the cluster is learned from metadata.
+    pub brokers: Vec<String>,
+    pub connection_timeout: Duration,
+    pub request_timeout: Duration,
+    pub enforce_request_timeout: bool,
+    pub retry: RetryConfig,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            client_id: "kafkajs".to_string(),
+            brokers: Vec::new(),
+            connection_timeout: Duration::from_millis(1000),
+            request_timeout: Duration::from_millis(30_000),
+            enforce_request_timeout: true,
+            retry: RetryConfig::default(),
+        }
+    }
+}

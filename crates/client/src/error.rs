@@ -1,0 +1,212 @@
+//! Errors as KafkaJS classifies them. Every error names the KafkaJS class a user would catch, so
+//! the binding can rebuild it in JavaScript with the same `name`, `retriable` and fields.
+
+use std::fmt;
+
+use crate::protocol::error_codes;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The KafkaJS error class an [`Error`] becomes in JavaScript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Kafka,
+    NonRetriable,
+    Protocol,
+    OffsetOutOfRange,
+    NumberOfRetriesExceeded,
+    Connection,
+    ConnectionClosed,
+    RequestTimeout,
+    MetadataNotLoaded,
+    TopicMetadataNotLoaded,
+    BrokerNotFound,
+    GroupCoordinatorNotFound,
+    NotImplemented,
+    Timeout,
+    CreateTopic,
+    NoBrokerAvailable,
+}
+
+impl ErrorClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Kafka => "KafkaJSError",
+            ErrorClass::NonRetriable => "KafkaJSNonRetriableError",
+            ErrorClass::Protocol => "KafkaJSProtocolError",
+            ErrorClass::OffsetOutOfRange => "KafkaJSOffsetOutOfRange",
+            ErrorClass::NumberOfRetriesExceeded => "KafkaJSNumberOfRetriesExceeded",
+            ErrorClass::Connection => "KafkaJSConnectionError",
+            ErrorClass::ConnectionClosed => "KafkaJSConnectionClosedError",
+            ErrorClass::RequestTimeout => "KafkaJSRequestTimeoutError",
+            ErrorClass::MetadataNotLoaded => "KafkaJSMetadataNotLoaded",
+            ErrorClass::TopicMetadataNotLoaded => "KafkaJSTopicMetadataNotLoaded",
+            ErrorClass::BrokerNotFound => "KafkaJSBrokerNotFound",
+            ErrorClass::GroupCoordinatorNotFound => "KafkaJSGroupCoordinatorNotFound",
+            ErrorClass::NotImplemented => "KafkaJSNotImplemented",
+            ErrorClass::Timeout => "KafkaJSTimeout",
+            ErrorClass::CreateTopic => "KafkaJSCreateTopicError",
+            ErrorClass::NoBrokerAvailable => "KafkaJSNoBrokerAvailableError",
+        }
+    }
+}
+
+/// A protocol error code as KafkaJS reports it (`error.type`, `error.code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtocolCode {
+    pub code: i16,
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub class: ErrorClass,
+    pub message: String,
+    pub retriable: bool,
+    /// `host:port` of the broker involved, for connection errors.
+    pub broker: Option<String>,
+    pub protocol: Option<ProtocolCode>,
+    pub topic: Option<String>,
+    pub partition: Option<i32>,
+    /// For `KafkaJSNumberOfRetriesExceeded`: how many retries ran and the last backoff (ms).
+    pub retry_count: Option<u32>,
+    pub retry_time: Option<u64>,
+    pub cause: Option<Box<Error>>,
+}
+
+impl Error {
+    pub fn new(class: ErrorClass, message: impl Into<String>, retriable: bool) -> Self {
+        Error {
+            class,
+            message: message.into(),
+            retriable,
+            broker: None,
+            protocol: None,
+            topic: None,
+            partition: None,
+            retry_count: None,
+            retry_time: None,
+            cause: None,
+        }
+    }
+
+    /// A generic retriable `KafkaJSError`.
+    pub fn kafka(message: impl Into<String>) -> Self {
+        Error::new(ErrorClass::Kafka, message, true)
+    }
+
+    pub fn non_retriable(message: impl Into<String>) -> Self {
+        Error::new(ErrorClass::NonRetriable, message, false)
+    }
+
+    pub fn connection(broker: &str, message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorClass::Connection, message, true);
+        e.broker = Some(broker.to_string());
+        e
+    }
+
+    pub fn connection_closed(broker: &str) -> Self {
+        let mut e = Error::new(
+            ErrorClass::ConnectionClosed,
+            format!("Closed connection to {broker}"),
+            true,
+        );
+        e.broker = Some(broker.to_string());
+        e
+    }
+
+    pub fn request_timeout(broker: &str, api: &str, timeout_ms: u64) -> Self {
+        let mut e = Error::new(
+            ErrorClass::RequestTimeout,
+            format!("Request {api} to {broker} timed out after {timeout_ms}ms"),
+            true,
+        );
+        e.broker = Some(broker.to_string());
+        e
+    }
+
+    /// A broker's error code; code 0 is not an error and must not reach here.
+    pub fn protocol(code: i16) -> Self {
+        let (info, unknown) = error_codes::lookup(code);
+        let message = match unknown {
+            Some(original) => format!("{} {original}", info.message),
+            None => info.message.to_string(),
+        };
+        let class = if info.kind == "OFFSET_OUT_OF_RANGE" {
+            ErrorClass::OffsetOutOfRange
+        } else {
+            ErrorClass::Protocol
+        };
+        let mut e = Error::new(class, message, info.retriable);
+        e.protocol = Some(ProtocolCode {
+            code: info.code,
+            kind: info.kind,
+        });
+        e
+    }
+
+    /// Attaches the topic-partition a protocol error was reported for.
+    pub fn at(mut self, topic: &str, partition: i32) -> Self {
+        self.topic = Some(topic.to_string());
+        self.partition = Some(partition);
+        self
+    }
+
+    pub fn with_cause(mut self, cause: Error) -> Self {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// The protocol error type (`NOT_LEADER_FOR_PARTITION`, ...) if this is one.
+    pub fn protocol_kind(&self) -> Option<&'static str> {
+        self.protocol.map(|p| p.kind)
+    }
+
+    /// The error KafkaJS's retrier leaves behind when it gives up on `cause`.
+    pub fn retries_exceeded(cause: Error, retry_count: u32, retry_time: u64) -> Self {
+        let mut e = Error::new(
+            ErrorClass::NumberOfRetriesExceeded,
+            cause.message.clone(),
+            false,
+        );
+        e.retry_count = Some(retry_count);
+        e.retry_time = Some(retry_time);
+        e.broker = cause.broker.clone();
+        e.cause = Some(Box::new(cause));
+        e
+    }
+
+    /// The innermost cause: KafkaJS decides restarts on the root cause's `retriable`.
+    pub fn root_cause(&self) -> &Error {
+        let mut e = self;
+        while let Some(c) = &e.cause {
+            e = c;
+        }
+        e
+    }
+
+    /// Metadata is stale when the broker says it does not lead or know the partition.
+    pub fn is_stale_metadata(&self) -> bool {
+        matches!(
+            self.protocol_kind(),
+            Some("UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_FOR_PARTITION")
+        ) || matches!(
+            self.class,
+            ErrorClass::Connection | ErrorClass::ConnectionClosed | ErrorClass::BrokerNotFound
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.class.name(), self.message)?;
+        if let Some(cause) = &self.cause {
+            if cause.message != self.message {
+                write!(f, " (caused by {cause})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}

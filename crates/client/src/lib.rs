@@ -1,0 +1,15 @@
+//! kafkars-client: a pure-Rust async Kafka client with KafkaJS's semantics. Module names follow
+//! KafkaJS's `src/` so its contributors find the same ideas in the same places.
+
+pub mod admin;
+pub mod cluster;
+pub mod config;
+pub mod consumer;
+pub mod error;
+pub mod network;
+pub mod producer;
+pub mod protocol;
+pub mod retry;
+
+pub use config::{ClientConfig, RetryConfig};
+pub use error::{Error, ErrorClass, Result};

@@ -1,0 +1,6 @@
+//! Connections to brokers.
+
+mod connection;
+mod versions;
+
+pub use connection::Connection;

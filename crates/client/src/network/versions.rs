@@ -1,0 +1,59 @@
+//! API version negotiation. kafkars speaks at most the versions KafkaJS 2.2.4 speaks, which are
+//! the ones proven against the brokers KafkaJS users run, and fewer where a broker offers less.
+
+use std::collections::HashMap;
+
+use kafka_protocol::messages::{ApiKey, ApiVersionsResponse};
+
+/// The highest version kafkars sends for each API it uses.
+pub fn max_version(key: ApiKey) -> i16 {
+    match key {
+        ApiKey::Produce => 7,
+        ApiKey::Fetch => 11,
+        ApiKey::ListOffsets => 3,
+        ApiKey::Metadata => 6,
+        ApiKey::OffsetCommit => 5,
+        ApiKey::OffsetFetch => 4,
+        ApiKey::FindCoordinator => 2,
+        ApiKey::JoinGroup => 5,
+        ApiKey::Heartbeat => 3,
+        ApiKey::LeaveGroup => 3,
+        ApiKey::SyncGroup => 3,
+        ApiKey::DescribeGroups => 2,
+        ApiKey::ApiVersions => 2,
+        ApiKey::CreateTopics => 3,
+        ApiKey::DeleteTopics => 3,
+        ApiKey::InitProducerId => 1,
+        ApiKey::EndTxn => 1,
+        _ => 0,
+    }
+}
+
+/// What one broker said it supports, keyed by API key.
+#[derive(Debug, Default)]
+pub struct ApiVersionTable {
+    ranges: HashMap<i16, (i16, i16)>,
+}
+
+impl ApiVersionTable {
+    pub fn from_response(response: &ApiVersionsResponse) -> Self {
+        ApiVersionTable {
+            ranges: response
+                .api_keys
+                .iter()
+                .map(|k| (k.api_key, (k.min_version, k.max_version)))
+                .collect(),
+        }
+    }
+
+    /// The highest version within both ranges. Before negotiation (the ApiVersions request
+    /// itself) the table is empty and the caller's version is used as is.
+    pub fn pick(&self, key: ApiKey, ours: i16) -> Option<i16> {
+        if self.ranges.is_empty() {
+            return Some(ours);
+        }
+        let (min, max) = *self.ranges.get(&(key as i16))?;
+        let v = max.min(ours);
+        (v >= min).then_some(v)
+    }
+}

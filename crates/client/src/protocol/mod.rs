@@ -1,0 +1,5 @@
+//! Wire formats kafkars writes itself; request and response messages come from kafka-protocol.
+
+pub mod error_codes;
+pub mod records;
+mod varint;

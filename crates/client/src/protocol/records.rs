@@ -1,0 +1,478 @@
+//! The v2 record batch format, written here rather than taken from kafka-protocol's `Record`:
+//! KafkaJS users rely on repeated header keys and on batch fields (`maxTimestamp`,
+//! `lastOffsetDelta`) that a map-of-headers record type cannot carry, and consumers want the
+//! records laid out in one buffer they can slice without a copy per field.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::compression::{self as codec, Compressor, Decompressor};
+
+use crate::error::{Error, Result};
+use crate::protocol::varint::{get_varlong, put_varint, put_varlong, varlong_len};
+
+/// Compression codecs, numbered as KafkaJS's `CompressionTypes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    #[default]
+    None = 0,
+    Gzip = 1,
+    Snappy = 2,
+    Lz4 = 3,
+    Zstd = 4,
+}
+
+impl Compression {
+    pub fn from_code(code: i32) -> Result<Self> {
+        Ok(match code {
+            0 => Compression::None,
+            1 => Compression::Gzip,
+            2 => Compression::Snappy,
+            3 => Compression::Lz4,
+            4 => Compression::Zstd,
+            _ => {
+                return Err(Error::non_retriable(format!(
+                    "Compression type {code} is not one of CompressionTypes (0 to 4)"
+                )))
+            }
+        })
+    }
+}
+
+/// A message to write.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    /// In order; a key may repeat.
+    pub headers: Vec<(Bytes, Option<Bytes>)>,
+    pub timestamp: i64,
+}
+
+const BATCH_OVERHEAD: usize = 61;
+/// Offset of the attributes field, where the CRC-covered part starts.
+const CRC_START: usize = 21;
+
+/// Encodes records as one v2 batch with base offset 0 (the broker assigns offsets).
+pub fn encode_batch(records: &[Record], compression: Compression) -> Result<Bytes> {
+    let first_timestamp = records.iter().map(|r| r.timestamp).min().unwrap_or(0);
+    let max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(0);
+    let body_size: usize = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| record_size(r, i as i64, first_timestamp))
+        .sum();
+    let mut buf = BytesMut::with_capacity(BATCH_OVERHEAD + body_size);
+    buf.put_i64(0); // base offset
+    buf.put_i32(0); // batch length, patched below
+    buf.put_i32(-1); // partition leader epoch
+    buf.put_i8(2); // magic
+    buf.put_u32(0); // crc, patched below
+    buf.put_i16(compression as i16);
+    buf.put_i32(records.len().saturating_sub(1) as i32);
+    buf.put_i64(first_timestamp);
+    buf.put_i64(max_timestamp);
+    buf.put_i64(-1); // producer id
+    buf.put_i16(-1); // producer epoch
+    buf.put_i32(-1); // base sequence
+    buf.put_i32(records.len() as i32);
+    let compressed = match compression {
+        Compression::None => write_records(&mut buf, records, first_timestamp),
+        Compression::Gzip => codec::Gzip::compress(&mut buf, |b| {
+            write_records(b, records, first_timestamp)
+        }),
+        Compression::Snappy => codec::Snappy::compress(&mut buf, |b| {
+            write_records(b, records, first_timestamp)
+        }),
+        Compression::Lz4 => codec::Lz4::compress(&mut buf, |b| {
+            write_records(b, records, first_timestamp)
+        }),
+        Compression::Zstd => codec::Zstd::compress(&mut buf, |b| {
+            write_records(b, records, first_timestamp)
+        }),
+    };
+    compressed.map_err(|e| Error::non_retriable(format!("{compression:?} compression failed: {e}")))?;
+    let batch_length = (buf.len() - 12) as i32;
+    buf[8..12].copy_from_slice(&batch_length.to_be_bytes());
+    let crc = crc32c::crc32c(&buf[CRC_START..]);
+    buf[17..21].copy_from_slice(&crc.to_be_bytes());
+    Ok(buf.freeze())
+}
+
+fn bytes_field_size(b: Option<&Bytes>) -> usize {
+    match b {
+        Some(b) => varlong_len(b.len() as i64) + b.len(),
+        None => 1,
+    }
+}
+
+fn record_body_size(r: &Record, offset_delta: i64, first_timestamp: i64) -> usize {
+    1 + varlong_len(r.timestamp - first_timestamp)
+        + varlong_len(offset_delta)
+        + bytes_field_size(r.key.as_ref())
+        + bytes_field_size(r.value.as_ref())
+        + varlong_len(r.headers.len() as i64)
+        + r
+            .headers
+            .iter()
+            .map(|(k, v)| varlong_len(k.len() as i64) + k.len() + bytes_field_size(v.as_ref()))
+            .sum::<usize>()
+}
+
+fn record_size(r: &Record, offset_delta: i64, first_timestamp: i64) -> usize {
+    let body = record_body_size(r, offset_delta, first_timestamp);
+    varlong_len(body as i64) + body
+}
+
+fn put_bytes_field(buf: &mut impl BufMut, b: Option<&Bytes>) {
+    match b {
+        Some(b) => {
+            put_varint(buf, b.len() as i32);
+            buf.put_slice(b);
+        }
+        None => put_varint(buf, -1),
+    }
+}
+
+fn write_records(
+    buf: &mut impl BufMut,
+    records: &[Record],
+    first_timestamp: i64,
+) -> anyhow::Result<()> {
+    for (i, r) in records.iter().enumerate() {
+        write_record(buf, r, i as i64, first_timestamp);
+    }
+    Ok(())
+}
+
+fn write_record(buf: &mut impl BufMut, r: &Record, offset_delta: i64, first_timestamp: i64) {
+    put_varlong(buf, record_body_size(r, offset_delta, first_timestamp) as i64);
+    buf.put_i8(0); // attributes
+    put_varlong(buf, r.timestamp - first_timestamp);
+    put_varlong(buf, offset_delta);
+    put_bytes_field(buf, r.key.as_ref());
+    put_bytes_field(buf, r.value.as_ref());
+    put_varint(buf, r.headers.len() as i32);
+    for (k, v) in &r.headers {
+        put_bytes_field(buf, Some(k));
+        put_bytes_field(buf, v.as_ref());
+    }
+}
+
+/// A record batch's header: KafkaJS's `batchContext`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchHeader {
+    pub base_offset: i64,
+    pub partition_leader_epoch: i32,
+    pub magic: i8,
+    pub compression: i16,
+    /// 0: create time, 1: log append time.
+    pub timestamp_type: i8,
+    pub in_transaction: bool,
+    pub is_control: bool,
+    pub last_offset_delta: i32,
+    pub first_timestamp: i64,
+    pub max_timestamp: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+/// Bytes within [`DecodedRecords::data`]; `len` -1 stands for null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub len: i32,
+}
+
+impl Span {
+    const NULL: Span = Span { start: 0, len: -1 };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordEntry {
+    pub offset: i64,
+    /// With log append time this is the batch's max timestamp, as KafkaJS reports it.
+    pub timestamp: i64,
+    pub attributes: i8,
+    pub key: Span,
+    pub value: Span,
+    /// Index range in [`DecodedRecords::headers`].
+    pub headers_start: u32,
+    pub headers_count: u32,
+    /// Index in [`DecodedRecords::batches`].
+    pub batch: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderEntry {
+    pub key: Span,
+    pub value: Span,
+}
+
+/// The records of one partition's fetch: one buffer, indexed.
+#[derive(Debug, Default, Clone)]
+pub struct DecodedRecords {
+    pub data: Vec<u8>,
+    pub batches: Vec<BatchHeader>,
+    pub records: Vec<RecordEntry>,
+    pub headers: Vec<HeaderEntry>,
+    /// The offset after the last whole batch read, control batches included.
+    pub next_offset: Option<i64>,
+}
+
+impl DecodedRecords {
+    pub fn bytes(&self, span: Span) -> Option<&[u8]> {
+        (span.len >= 0).then(|| &self.data[span.start as usize..span.start as usize + span.len as usize])
+    }
+
+    pub fn headers_of(&self, r: &RecordEntry) -> &[HeaderEntry] {
+        &self.headers[r.headers_start as usize..(r.headers_start + r.headers_count) as usize]
+    }
+}
+
+fn corrupt(what: &str) -> Error {
+    // KafkaJS classes a corrupt message as retriable (CORRUPT_MESSAGE): a refetch may succeed.
+    Error::kafka(format!("Corrupt record batch: {what}"))
+}
+
+/// Decodes every whole batch in `raw`, keeping records at or after `fetch_offset`. A batch cut
+/// short by the broker's size limit ends the loop: it is fetched whole next time.
+pub fn decode_batches(mut raw: Bytes, fetch_offset: i64, out: &mut DecodedRecords) -> Result<()> {
+    while raw.len() >= 17 {
+        let batch_length = i32::from_be_bytes(raw[8..12].try_into().unwrap());
+        if batch_length < 0 {
+            return Err(corrupt("negative batch length"));
+        }
+        let total = 12 + batch_length as usize;
+        if raw.len() < total {
+            break;
+        }
+        let mut batch = raw.split_to(total);
+        let magic = batch[16] as i8;
+        if magic != 2 {
+            return Err(Error::new(
+                crate::error::ErrorClass::NonRetriable,
+                format!("Unsupported MessageSet magic byte {magic}: only record batches v2 are read"),
+                false,
+            ));
+        }
+        if batch.len() < BATCH_OVERHEAD {
+            return Err(corrupt("batch shorter than its header"));
+        }
+        let stored_crc = u32::from_be_bytes(batch[17..21].try_into().unwrap());
+        if crc32c::crc32c(&batch[CRC_START..]) != stored_crc {
+            return Err(corrupt("CRC mismatch"));
+        }
+        let base_offset = batch.get_i64();
+        batch.advance(4);
+        let partition_leader_epoch = batch.get_i32();
+        batch.advance(5);
+        let attributes = batch.get_i16();
+        let header = BatchHeader {
+            base_offset,
+            partition_leader_epoch,
+            magic,
+            compression: attributes & 0x7,
+            timestamp_type: ((attributes >> 3) & 1) as i8,
+            in_transaction: attributes & 0x10 != 0,
+            is_control: attributes & 0x20 != 0,
+            last_offset_delta: batch.get_i32(),
+            first_timestamp: batch.get_i64(),
+            max_timestamp: batch.get_i64(),
+            producer_id: batch.get_i64(),
+            producer_epoch: batch.get_i16(),
+            base_sequence: batch.get_i32(),
+        };
+        let count = batch.get_i32();
+        out.next_offset = Some(base_offset + header.last_offset_delta as i64 + 1);
+        // Control records (transaction markers) are never handed to users.
+        if header.is_control || count <= 0 {
+            continue;
+        }
+        let start = out.data.len();
+        match header.compression {
+            0 => out.data.extend_from_slice(&batch),
+            c => decompress_into(c, &mut batch, &mut out.data)?,
+        }
+        out.batches.push(header);
+        parse_records(out, start, count, &header, fetch_offset)?;
+    }
+    Ok(())
+}
+
+fn decompress_into(codec_id: i16, batch: &mut Bytes, out: &mut Vec<u8>) -> Result<()> {
+    let copy = |b: &mut dyn bytes::Buf, out: &mut Vec<u8>| {
+        while b.has_remaining() {
+            let chunk = b.chunk();
+            out.extend_from_slice(chunk);
+            let n = chunk.len();
+            b.advance(n);
+        }
+        Ok(())
+    };
+    let result = match codec_id {
+        1 => codec::Gzip::decompress(batch, |b| copy(b, out)),
+        2 => codec::Snappy::decompress(batch, |b| copy(b, out)),
+        3 => codec::Lz4::decompress(batch, |b| copy(b, out)),
+        4 => codec::Zstd::decompress(batch, |b| copy(b, out)),
+        other => return Err(corrupt(&format!("unknown compression codec {other}"))),
+    };
+    result.map_err(|e| corrupt(&format!("decompression failed: {e}")))
+}
+
+fn parse_records(
+    out: &mut DecodedRecords,
+    start: usize,
+    count: i32,
+    header: &BatchHeader,
+    fetch_offset: i64,
+) -> Result<()> {
+    let batch_index = (out.batches.len() - 1) as u32;
+    let mut pos = start;
+    for _ in 0..count {
+        let data = &out.data;
+        let bad = || corrupt("record runs past its batch");
+        let len = get_varlong(data, &mut pos).ok_or_else(bad)?;
+        let record_end = pos + len as usize;
+        if len < 0 || record_end > data.len() {
+            return Err(bad());
+        }
+        let attributes = data[pos] as i8;
+        pos += 1;
+        let timestamp_delta = get_varlong(data, &mut pos).ok_or_else(bad)?;
+        let offset_delta = get_varlong(data, &mut pos).ok_or_else(bad)?;
+        let key = read_span(data, &mut pos, record_end).ok_or_else(bad)?;
+        let value = read_span(data, &mut pos, record_end).ok_or_else(bad)?;
+        let header_count = get_varlong(data, &mut pos).ok_or_else(bad)?;
+        let headers_start = out.headers.len() as u32;
+        for _ in 0..header_count.max(0) {
+            let k = read_span(&out.data, &mut pos, record_end).ok_or_else(bad)?;
+            let v = read_span(&out.data, &mut pos, record_end).ok_or_else(bad)?;
+            out.headers.push(HeaderEntry { key: k, value: v });
+        }
+        pos = record_end;
+        let offset = header.base_offset + offset_delta;
+        if offset < fetch_offset {
+            out.headers.truncate(headers_start as usize);
+            continue;
+        }
+        let timestamp = if header.timestamp_type == 1 {
+            header.max_timestamp
+        } else {
+            header.first_timestamp + timestamp_delta
+        };
+        out.records.push(RecordEntry {
+            offset,
+            timestamp,
+            attributes,
+            key,
+            value,
+            headers_start,
+            headers_count: out.headers.len() as u32 - headers_start,
+            batch: batch_index,
+        });
+    }
+    Ok(())
+}
+
+fn read_span(data: &[u8], pos: &mut usize, end: usize) -> Option<Span> {
+    let len = get_varlong(data, pos)?;
+    if len < 0 {
+        return Some(Span::NULL);
+    }
+    let start = *pos;
+    *pos += len as usize;
+    (*pos <= end).then_some(Span {
+        start: start as u32,
+        len: len as i32,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Record> {
+        vec![
+            Record {
+                key: Some(Bytes::from_static(b"k1")),
+                value: Some(Bytes::from_static(b"v1")),
+                headers: vec![
+                    (Bytes::from_static(b"h"), Some(Bytes::from_static(b"a"))),
+                    (Bytes::from_static(b"h"), Some(Bytes::from_static(b"b"))),
+                ],
+                timestamp: 1000,
+            },
+            Record {
+                key: None,
+                value: None,
+                headers: vec![],
+                timestamp: 1005,
+            },
+        ]
+    }
+
+    fn round_trip(compression: Compression) -> DecodedRecords {
+        let batch = encode_batch(&sample(), compression).unwrap();
+        let mut out = DecodedRecords::default();
+        decode_batches(batch, 0, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn every_codec_round_trips_records_with_repeated_headers_and_nulls() {
+        for c in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
+            let out = round_trip(c);
+            assert_eq!(out.records.len(), 2, "{c:?}");
+            let (a, b) = (out.records[0], out.records[1]);
+            assert_eq!((a.offset, a.timestamp, b.offset, b.timestamp), (0, 1000, 1, 1005));
+            assert_eq!(out.bytes(a.key), Some(&b"k1"[..]));
+            assert_eq!(out.bytes(b.key), None);
+            assert_eq!(out.bytes(b.value), None);
+            let headers: Vec<_> = out
+                .headers_of(&a)
+                .iter()
+                .map(|h| (out.bytes(h.key).unwrap(), out.bytes(h.value).unwrap()))
+                .collect();
+            assert_eq!(headers, [(&b"h"[..], &b"a"[..]), (&b"h"[..], &b"b"[..])]);
+            let h = out.batches[0];
+            assert_eq!((h.last_offset_delta, h.first_timestamp, h.max_timestamp), (1, 1000, 1005));
+            assert_eq!(h.compression, c as i16);
+            assert_eq!(out.next_offset, Some(2));
+        }
+    }
+
+    #[test]
+    fn a_truncated_last_batch_is_left_for_the_next_fetch() {
+        let one = encode_batch(&sample(), Compression::None).unwrap();
+        let mut two = BytesMut::from(&one[..]);
+        two.extend_from_slice(&one[..one.len() - 3]);
+        let mut out = DecodedRecords::default();
+        decode_batches(two.freeze(), 0, &mut out).unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.next_offset, Some(2));
+    }
+
+    #[test]
+    fn a_flipped_bit_fails_the_crc_check() {
+        let mut batch = BytesMut::from(&encode_batch(&sample(), Compression::None).unwrap()[..]);
+        let last = batch.len() - 1;
+        batch[last] ^= 1;
+        let err = decode_batches(batch.freeze(), 0, &mut DecodedRecords::default()).unwrap_err();
+        assert!(err.message.contains("CRC"), "{err}");
+    }
+
+    #[test]
+    fn records_before_the_fetch_offset_are_skipped() {
+        let mut out = DecodedRecords::default();
+        decode_batches(encode_batch(&sample(), Compression::None).unwrap(), 1, &mut out).unwrap();
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].offset, 1);
+        assert!(out.headers.is_empty());
+    }
+}

@@ -1,0 +1,107 @@
+//! KafkaJS's retrier: randomized exponential backoff; a non-retriable error ends it at once,
+//! running out of retries wraps the last error in `KafkaJSNumberOfRetriesExceeded`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::config::RetryConfig;
+use crate::error::{Error, Result};
+
+/// `retry_time ± factor`, rounded up as KafkaJS does.
+fn randomize(factor: f64, retry_time: f64) -> f64 {
+    let delta = factor * retry_time;
+    if delta <= 0.0 {
+        return retry_time.ceil();
+    }
+    rand::rng()
+        .random_range((retry_time - delta)..(retry_time + delta))
+        .ceil()
+}
+
+/// Runs `attempt(retry_count)` until it succeeds, fails for good, or retries run out.
+pub async fn retry<T, F, Fut>(config: &RetryConfig, mut attempt: F) -> Result<T>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut retry_time = randomize(config.factor, config.initial_retry_time as f64);
+    let mut retry_count = 0;
+    loop {
+        match attempt(retry_count).await {
+            Ok(v) => return Ok(v),
+            // KafkaJS's call sites `bail` with a non-retriable error as it is.
+            Err(e) if !e.retriable => return Err(e),
+            Err(e) if retry_count >= config.retries => {
+                return Err(Error::retries_exceeded(e, retry_count, retry_time as u64));
+            }
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(retry_time as u64)).await;
+                let next = randomize(config.factor, retry_time) * config.multiplier;
+                retry_time = next.min(config.max_retry_time as f64);
+                retry_count += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorClass;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn quick(retries: u32) -> RetryConfig {
+        RetryConfig {
+            max_retry_time: 20,
+            initial_retry_time: 1,
+            factor: 0.2,
+            multiplier: 2.0,
+            retries,
+        }
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_the_configured_retries_with_the_last_cause() {
+        let calls = AtomicU32::new(0);
+        let err = retry(&quick(3), |_| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(Error::connection("b:1", "refused"))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+        assert_eq!(err.class, ErrorClass::NumberOfRetriesExceeded);
+        assert!(!err.retriable);
+        assert_eq!(err.retry_count, Some(3));
+        assert_eq!(err.cause.unwrap().class, ErrorClass::Connection);
+    }
+
+    #[tokio::test]
+    async fn a_non_retriable_error_stops_at_once() {
+        let calls = AtomicU32::new(0);
+        let err = retry(&quick(3), |_| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(Error::protocol(87))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(err.class, ErrorClass::Protocol);
+    }
+
+    #[tokio::test]
+    async fn succeeds_after_transient_failures() {
+        let v = retry(&quick(5), |n| async move {
+            if n < 2 {
+                Err(Error::kafka("transient"))
+            } else {
+                Ok(n)
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(v, 2);
+    }
+}
