@@ -1,1 +1,269 @@
-//! Consumer
+//! The group consumer. `run` joins the group and spawns the runner, which fetches from each
+//! partition's leader and hands one batch at a time to the user's handler; heartbeats run on
+//! their own task so a slow handler does not cost the member its place in the group.
+
+mod assigner;
+mod group;
+mod runner;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::{oneshot, Notify};
+use tokio::task::JoinHandle;
+
+pub use assigner::{decode_assignment, encode_assignment, encode_member_metadata, ROUND_ROBIN};
+pub use group::Generation;
+
+use crate::cluster::Cluster;
+use crate::config::RetryConfig;
+use crate::error::{Error, Result};
+use crate::protocol::records::DecodedRecords;
+
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub group_id: String,
+    pub session_timeout: i32,
+    pub rebalance_timeout: i32,
+    pub heartbeat_interval: Duration,
+    pub max_bytes_per_partition: i32,
+    pub min_bytes: i32,
+    pub max_bytes: i32,
+    pub max_wait_time: i32,
+    pub read_uncommitted: bool,
+    pub allow_auto_topic_creation: bool,
+    pub rack_id: String,
+    pub retry: RetryConfig,
+}
+
+impl ConsumerConfig {
+    /// KafkaJS's consumer defaults for `group_id`.
+    pub fn new(group_id: impl Into<String>) -> Self {
+        ConsumerConfig {
+            group_id: group_id.into(),
+            session_timeout: 30_000,
+            rebalance_timeout: 60_000,
+            heartbeat_interval: Duration::from_millis(3000),
+            max_bytes_per_partition: 1024 * 1024,
+            min_bytes: 1,
+            max_bytes: 10 * 1024 * 1024,
+            max_wait_time: 5000,
+            read_uncommitted: false,
+            allow_auto_topic_creation: true,
+            rack_id: String::new(),
+            retry: RetryConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunConfig {
+    pub auto_commit: bool,
+}
+
+/// One partition's records from one fetch.
+#[derive(Debug)]
+pub struct FetchedBatch {
+    pub topic: String,
+    pub partition: i32,
+    pub high_watermark: i64,
+    pub last_stable_offset: i64,
+    pub log_start_offset: i64,
+    pub records: DecodedRecords,
+}
+
+/// What the handler did with a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchOutcome {
+    /// The offset after the last message the handler finished, if any.
+    pub next_offset: Option<i64>,
+    /// The handler threw; the message at `next_offset` (or the batch's first) is delivered again.
+    pub failed: bool,
+}
+
+pub type BatchHandler = Arc<dyn Fn(FetchedBatch) -> BoxFuture<'static, BatchOutcome> + Send + Sync>;
+
+/// What the consumer reports as KafkaJS instrumentation events.
+#[derive(Debug, Clone)]
+pub enum ConsumerEvent {
+    GroupJoin {
+        duration: Duration,
+        group_id: String,
+        is_leader: bool,
+        leader_id: String,
+        group_protocol: String,
+        member_id: String,
+        member_assignment: Vec<(String, Vec<i32>)>,
+    },
+    Heartbeat {
+        group_id: String,
+        member_id: String,
+        generation_id: i32,
+    },
+    CommitOffsets {
+        group_id: String,
+        member_id: String,
+        generation_id: i32,
+        offsets: Vec<(String, i32, i64)>,
+    },
+    Rebalancing {
+        group_id: String,
+        member_id: String,
+    },
+    /// The runner stopped on `error`; `retry_count`/`retry_time` as KafkaJS's retrier reports.
+    Crash {
+        error: Error,
+        handler_failed: bool,
+    },
+}
+
+pub type EventSink = Arc<dyn Fn(ConsumerEvent) + Send + Sync>;
+
+#[derive(Debug, Clone)]
+struct Subscription {
+    topic: String,
+    from_beginning: bool,
+}
+
+struct Inner {
+    cluster: Arc<Cluster>,
+    config: ConsumerConfig,
+    subscriptions: Mutex<Vec<Subscription>>,
+    stopping: AtomicBool,
+    rejoin: AtomicBool,
+    wake: Notify,
+    runner: Mutex<Option<JoinHandle<()>>>,
+    generation: Mutex<Option<Generation>>,
+    seeks: Mutex<Vec<(String, i32, i64)>>,
+    paused: Mutex<HashSet<(String, i32)>>,
+}
+
+#[derive(Clone)]
+pub struct Consumer {
+    inner: Arc<Inner>,
+}
+
+impl Consumer {
+    pub fn new(cluster: Arc<Cluster>, config: ConsumerConfig) -> Self {
+        Consumer {
+            inner: Arc::new(Inner {
+                cluster,
+                config,
+                subscriptions: Mutex::default(),
+                stopping: AtomicBool::new(false),
+                rejoin: AtomicBool::new(false),
+                wake: Notify::new(),
+                runner: Mutex::default(),
+                generation: Mutex::default(),
+                seeks: Mutex::default(),
+                paused: Mutex::default(),
+            }),
+        }
+    }
+
+    pub fn cluster(&self) -> &Arc<Cluster> {
+        &self.inner.cluster
+    }
+
+    pub async fn connect(&self) -> Result<()> {
+        self.inner.cluster.connect().await
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.inner
+            .runner
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|h| !h.is_finished())
+    }
+
+    pub fn subscribe(&self, topic: &str, from_beginning: bool) {
+        let mut subs = self.inner.subscriptions.lock().unwrap();
+        subs.retain(|s| s.topic != topic);
+        subs.push(Subscription {
+            topic: topic.to_string(),
+            from_beginning,
+        });
+    }
+
+    /// Joins the group, then consumes in the background. Resolves once the first join settled
+    /// (a failed join is reported as a crash event, as KafkaJS does).
+    pub async fn run(&self, run: RunConfig, handler: BatchHandler, events: EventSink) -> Result<()> {
+        if self.inner.subscriptions.lock().unwrap().is_empty() {
+            return Err(Error::non_retriable("No topics subscribed: call subscribe before run"));
+        }
+        self.inner.stopping.store(false, Ordering::SeqCst);
+        let (joined_tx, joined_rx) = oneshot::channel();
+        let inner = self.inner.clone();
+        let handle = tokio::spawn(async move {
+            runner::run(inner, run, handler, events, joined_tx).await;
+        });
+        *self.inner.runner.lock().unwrap() = Some(handle);
+        let _ = joined_rx.await;
+        Ok(())
+    }
+
+    /// Lets the running handler finish, commits, and stops fetching.
+    pub async fn stop(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.inner.wake.notify_one();
+        let handle = self.inner.runner.lock().unwrap().take();
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
+    }
+
+    /// Stops, leaves the group and closes every connection.
+    pub async fn disconnect(&self) {
+        self.stop().await;
+        let generation = self.inner.generation.lock().unwrap().take();
+        if let Some(generation) = generation {
+            let _ = group::leave(&self.inner.config, &generation).await;
+        }
+        self.inner.cluster.disconnect().await;
+    }
+
+    /// Moves a partition's position; applied before the next fetch.
+    pub fn seek(&self, topic: &str, partition: i32, offset: i64) {
+        self.inner
+            .seeks
+            .lock()
+            .unwrap()
+            .push((topic.to_string(), partition, offset));
+        self.inner.wake.notify_one();
+    }
+
+    pub fn pause(&self, partitions: &[(String, i32)]) {
+        self.inner
+            .paused
+            .lock()
+            .unwrap()
+            .extend(partitions.iter().cloned());
+    }
+
+    pub fn resume(&self, partitions: &[(String, i32)]) {
+        let mut paused = self.inner.paused.lock().unwrap();
+        for p in partitions {
+            paused.remove(p);
+        }
+        drop(paused);
+        self.inner.wake.notify_one();
+    }
+
+    pub fn paused(&self) -> Vec<(String, i32)> {
+        self.inner.paused.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Commits explicit offsets for the current generation.
+    pub async fn commit_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
+        let generation = self.inner.generation.lock().unwrap().clone();
+        let generation = generation.ok_or_else(|| {
+            Error::kafka("Cannot commit offsets: the consumer is not a member of the group")
+        })?;
+        group::commit(&self.inner.config, &generation, offsets).await
+    }
+}

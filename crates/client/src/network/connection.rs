@@ -35,6 +35,12 @@ pub struct Connection {
     versions: ApiVersionTable,
 }
 
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("address", &self.address).finish()
+    }
+}
+
 impl Connection {
     /// Connects and negotiates API versions; the address is `host:port`.
     pub async fn open(
