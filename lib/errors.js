@@ -265,8 +265,9 @@ const classes = {
   KafkaJSAlterPartitionReassignmentsError,
 }
 
-// The native addon rejects with `code: 'KafkaRs'` and a JSON description of a KafkaJS error.
-const NATIVE_CODE = 'KafkaRs'
+// The native addon rejects with a message of this marker and a JSON description of a KafkaJS
+// error (napi-rs async rejections can only carry its own status codes, so the marker says it).
+const NATIVE_MARKER = 'kafkars-error:'
 const INTERNAL_PREFIX = 'kafkars internal error: '
 
 // napi-rs statuses for a JS argument that does not convert to the Rust type: the caller's mistake,
@@ -364,10 +365,10 @@ const internalError = (message, cause) =>
  */
 const errorFromNative = err => {
   const code = err != null ? err.code : undefined
-  if (code === NATIVE_CODE) {
+  if (typeof err?.message === 'string' && err.message.startsWith(NATIVE_MARKER)) {
     let description
     try {
-      description = JSON.parse(err.message)
+      description = JSON.parse(err.message.slice(NATIVE_MARKER.length))
     } catch {
       return internalError(err.message, err)
     }

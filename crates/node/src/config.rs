@@ -1,0 +1,59 @@
+//! Option objects as the JavaScript layer hands them over, already defaulted as KafkaJS does.
+
+use std::time::Duration;
+
+use kafkars_client::{ClientConfig, RetryConfig};
+use napi_derive::napi;
+
+/// KafkaJS's `retry` options, all set by the JavaScript layer.
+#[napi(object)]
+pub struct RetryOptions {
+    pub max_retry_time: f64,
+    pub initial_retry_time: f64,
+    pub factor: f64,
+    pub multiplier: f64,
+    pub retries: u32,
+}
+
+/// The `Kafka` constructor's options, with the broker list already resolved.
+#[napi(object)]
+pub struct ClientOptions {
+    pub client_id: String,
+    /// Seed brokers, `host:port`.
+    pub brokers: Vec<String>,
+    pub connection_timeout: f64,
+    pub request_timeout: f64,
+    pub enforce_request_timeout: bool,
+    pub retry: RetryOptions,
+}
+
+impl From<&RetryOptions> for RetryConfig {
+    fn from(r: &RetryOptions) -> Self {
+        RetryConfig {
+            max_retry_time: r.max_retry_time as u64,
+            initial_retry_time: r.initial_retry_time as u64,
+            factor: r.factor,
+            multiplier: r.multiplier,
+            retries: r.retries,
+        }
+    }
+}
+
+impl ClientOptions {
+    pub fn to_config(&self, retry: Option<&RetryOptions>) -> ClientConfig {
+        let request_timeout = if self.enforce_request_timeout {
+            self.request_timeout
+        } else {
+            // Without enforcement KafkaJS waits as long as the connection lives.
+            (24 * 3600 * 1000) as f64
+        };
+        ClientConfig {
+            client_id: self.client_id.clone(),
+            brokers: self.brokers.clone(),
+            connection_timeout: Duration::from_millis(self.connection_timeout as u64),
+            request_timeout: Duration::from_millis(request_timeout as u64),
+            enforce_request_timeout: self.enforce_request_timeout,
+            retry: retry.unwrap_or(&self.retry).into(),
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! `NativeConsumer`: the engine hands JavaScript one fetched batch per call, its records laid out
+//! in one Buffer with an index, so no Buffer is created per key or value across the boundary.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use kafkars_client::cluster::Cluster;
+use kafkars_client::consumer::{
+    BatchOutcome, Consumer, ConsumerConfig, ConsumerEvent, FetchedBatch, RunConfig,
+};
+use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Promise};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Result, Status};
+use napi_derive::napi;
+
+use crate::config::{ClientOptions, RetryOptions};
+use crate::error::{quote, to_json, to_napi};
+
+#[napi(object)]
+pub struct ConsumerOptions {
+    pub group_id: String,
+    pub session_timeout: i32,
+    pub rebalance_timeout: i32,
+    pub heartbeat_interval: i32,
+    pub max_bytes_per_partition: i32,
+    pub min_bytes: i32,
+    pub max_bytes: i32,
+    pub max_wait_time_in_ms: i32,
+    pub read_uncommitted: bool,
+    pub allow_auto_topic_creation: bool,
+    pub rack_id: Option<String>,
+    pub retry: Option<RetryOptions>,
+}
+
+/// A record batch header: KafkaJS's `batchContext`, offsets and times as strings.
+#[napi(object)]
+pub struct BatchContext {
+    pub first_offset: String,
+    pub first_timestamp: String,
+    pub partition_leader_epoch: i32,
+    pub in_transaction: bool,
+    pub is_control_batch: bool,
+    pub last_offset_delta: i32,
+    pub producer_id: String,
+    pub producer_epoch: i32,
+    pub first_sequence: i32,
+    pub max_timestamp: String,
+    pub timestamp_type: i32,
+    pub magic_byte: i32,
+}
+
+/// One partition's fetched records. Record `i` is described by `index[i*8 .. i*8+8]`:
+/// key start, key length (-1: null), value start, value length, first header, header count,
+/// batch context, attributes; header `j` by `headerIndex[j*4 .. j*4+4]`: key start, key
+/// length, value start, value length. Offsets and timestamps are exact below 2^53.
+#[napi(object)]
+pub struct FetchedBatchOutput {
+    pub topic: String,
+    pub partition: i32,
+    pub high_watermark: String,
+    pub data: Buffer,
+    pub index: Int32Array,
+    pub header_index: Int32Array,
+    pub offsets: Float64Array,
+    pub timestamps: Float64Array,
+    pub batch_contexts: Vec<BatchContext>,
+}
+
+/// The JavaScript loop's answer for a batch.
+#[napi(object)]
+pub struct BatchResult {
+    /// The offset after the last message handled, as a string; null when none was.
+    pub next_offset: Option<String>,
+    pub failed: bool,
+}
+
+/// An instrumentation event: its KafkaJS type suffix and a JSON payload.
+#[napi(object)]
+pub struct EngineEvent {
+    pub kind: String,
+    pub payload: String,
+}
+
+#[napi(object)]
+pub struct TopicPartitionInput {
+    pub topic: String,
+    pub partition: i32,
+}
+
+#[napi(object)]
+pub struct TopicPartitionOffsetInput {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: String,
+}
+
+type BatchCallback =
+    ThreadsafeFunction<FetchedBatchOutput, Promise<BatchResult>, FetchedBatchOutput, Status, false>;
+type EventCallback = ThreadsafeFunction<EngineEvent, (), EngineEvent, Status, false, true>;
+
+fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
+    let r = batch.records;
+    let mut index = Vec::with_capacity(r.records.len() * 8);
+    let mut offsets = Vec::with_capacity(r.records.len());
+    let mut timestamps = Vec::with_capacity(r.records.len());
+    for rec in &r.records {
+        index.extend_from_slice(&[
+            rec.key.start as i32,
+            rec.key.len,
+            rec.value.start as i32,
+            rec.value.len,
+            rec.headers_start as i32,
+            rec.headers_count as i32,
+            rec.batch as i32,
+            rec.attributes as i32,
+        ]);
+        offsets.push(rec.offset as f64);
+        timestamps.push(rec.timestamp as f64);
+    }
+    let mut header_index = Vec::with_capacity(r.headers.len() * 4);
+    for h in &r.headers {
+        header_index.extend_from_slice(&[h.key.start as i32, h.key.len, h.value.start as i32, h.value.len]);
+    }
+    let batch_contexts = r
+        .batches
+        .iter()
+        .map(|b| BatchContext {
+            first_offset: b.base_offset.to_string(),
+            first_timestamp: b.first_timestamp.to_string(),
+            partition_leader_epoch: b.partition_leader_epoch,
+            in_transaction: b.in_transaction,
+            is_control_batch: b.is_control,
+            last_offset_delta: b.last_offset_delta,
+            producer_id: b.producer_id.to_string(),
+            producer_epoch: b.producer_epoch as i32,
+            first_sequence: b.base_sequence,
+            max_timestamp: b.max_timestamp.to_string(),
+            timestamp_type: b.timestamp_type as i32,
+            magic_byte: b.magic as i32,
+        })
+        .collect();
+    FetchedBatchOutput {
+        topic: batch.topic,
+        partition: batch.partition,
+        high_watermark: batch.high_watermark.to_string(),
+        data: r.data.into(),
+        index: index.into(),
+        header_index: header_index.into(),
+        offsets: offsets.into(),
+        timestamps: timestamps.into(),
+        batch_contexts,
+    }
+}
+
+fn assignment_json(assignment: &[(String, Vec<i32>)]) -> String {
+    let entries: Vec<String> = assignment
+        .iter()
+        .map(|(t, ps)| {
+            let ps: Vec<String> = ps.iter().map(i32::to_string).collect();
+            format!("{}:[{}]", quote(t), ps.join(","))
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
+}
+
+fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
+    match event {
+        ConsumerEvent::GroupJoin {
+            duration,
+            group_id,
+            is_leader,
+            leader_id,
+            group_protocol,
+            member_id,
+            member_assignment,
+        } => (
+            "group_join",
+            format!(
+                "{{\"duration\":{},\"groupId\":{},\"isLeader\":{is_leader},\"leaderId\":{},\"groupProtocol\":{},\"memberId\":{},\"memberAssignment\":{}}}",
+                duration.as_millis(),
+                quote(group_id),
+                quote(leader_id),
+                quote(group_protocol),
+                quote(member_id),
+                assignment_json(member_assignment)
+            ),
+        ),
+        ConsumerEvent::Heartbeat { group_id, member_id, generation_id } => (
+            "heartbeat",
+            format!(
+                "{{\"groupId\":{},\"memberId\":{},\"groupGenerationId\":{generation_id}}}",
+                quote(group_id),
+                quote(member_id)
+            ),
+        ),
+        ConsumerEvent::CommitOffsets { group_id, member_id, generation_id, offsets } => {
+            let mut topics: Vec<(String, Vec<String>)> = Vec::new();
+            for (t, p, o) in offsets {
+                let entry = format!("{{\"partition\":\"{p}\",\"offset\":\"{o}\"}}");
+                match topics.iter_mut().find(|(name, _)| name == t) {
+                    Some((_, ps)) => ps.push(entry),
+                    None => topics.push((t.clone(), vec![entry])),
+                }
+            }
+            let topics: Vec<String> = topics
+                .into_iter()
+                .map(|(t, ps)| format!("{{\"topic\":{},\"partitions\":[{}]}}", quote(&t), ps.join(",")))
+                .collect();
+            (
+                "commit_offsets",
+                format!(
+                    "{{\"groupId\":{},\"memberId\":{},\"groupGenerationId\":{generation_id},\"topics\":[{}]}}",
+                    quote(group_id),
+                    quote(member_id),
+                    topics.join(",")
+                ),
+            )
+        }
+        ConsumerEvent::Rebalancing { group_id, member_id } => (
+            "rebalancing",
+            format!("{{\"groupId\":{},\"memberId\":{}}}", quote(group_id), quote(member_id)),
+        ),
+        ConsumerEvent::Crash { error, handler_failed } => (
+            "crash",
+            format!("{{\"error\":{},\"handlerFailed\":{handler_failed}}}", to_json(error)),
+        ),
+    }
+}
+
+#[napi]
+pub struct NativeConsumer {
+    consumer: Consumer,
+}
+
+#[napi]
+impl NativeConsumer {
+    #[napi(constructor)]
+    pub fn new(client: ClientOptions, options: ConsumerOptions) -> Self {
+        let cluster = Cluster::new(client.to_config(None));
+        let mut config = ConsumerConfig::new(options.group_id);
+        config.session_timeout = options.session_timeout;
+        config.rebalance_timeout = options.rebalance_timeout;
+        config.heartbeat_interval = Duration::from_millis(options.heartbeat_interval.max(1) as u64);
+        config.max_bytes_per_partition = options.max_bytes_per_partition;
+        config.min_bytes = options.min_bytes;
+        config.max_bytes = options.max_bytes;
+        config.max_wait_time = options.max_wait_time_in_ms;
+        config.read_uncommitted = options.read_uncommitted;
+        config.allow_auto_topic_creation = options.allow_auto_topic_creation;
+        config.rack_id = options.rack_id.unwrap_or_default();
+        config.retry = options.retry.as_ref().map_or(client.to_config(None).retry, Into::into);
+        NativeConsumer {
+            consumer: Consumer::new(cluster, config),
+        }
+    }
+
+    #[napi]
+    pub async fn connect(&self) -> Result<()> {
+        self.consumer.connect().await.map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn disconnect(&self) -> Result<()> {
+        self.consumer.disconnect().await;
+        Ok(())
+    }
+
+    #[napi]
+    pub async fn stop(&self) -> Result<()> {
+        self.consumer.stop().await;
+        Ok(())
+    }
+
+    #[napi]
+    pub fn is_running(&self) -> bool {
+        self.consumer.is_running()
+    }
+
+    #[napi]
+    pub fn subscribe(&self, topic: String, from_beginning: bool) {
+        self.consumer.subscribe(&topic, from_beginning);
+    }
+
+    /// Joins the group and consumes until `stop`; `onBatch` is held only while running, so a
+    /// stopped consumer leaves nothing that keeps Node alive.
+    #[napi]
+    pub async fn run(
+        &self,
+        auto_commit: bool,
+        on_batch: BatchCallback,
+        on_event: EventCallback,
+    ) -> Result<()> {
+        let on_batch = Arc::new(on_batch);
+        let handler = Arc::new(move |batch: FetchedBatch| {
+            let on_batch = on_batch.clone();
+            async move {
+                let failed = BatchOutcome { next_offset: None, failed: true };
+                let Ok(promise) = on_batch.call_async_catch(to_output(batch)).await else {
+                    return failed;
+                };
+                match promise.await {
+                    Ok(result) => BatchOutcome {
+                        next_offset: result.next_offset.and_then(|o| o.parse().ok()),
+                        failed: result.failed,
+                    },
+                    Err(_) => failed,
+                }
+            }
+            .boxed()
+        });
+        let events = Arc::new(move |event: ConsumerEvent| {
+            let (kind, payload) = event_json(&event);
+            on_event.call(
+                EngineEvent { kind: kind.to_string(), payload },
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        });
+        self.consumer
+            .run(RunConfig { auto_commit }, handler, events)
+            .await
+            .map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn seek(&self, topic: String, partition: i32, offset: String) -> Result<()> {
+        let offset = offset
+            .parse::<i64>()
+            .map_err(|_| napi::Error::from_reason(format!("Invalid offset {offset:?}")))?;
+        self.consumer.seek(&topic, partition, offset);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn pause(&self, partitions: Vec<TopicPartitionInput>) {
+        let tps: Vec<_> = partitions.into_iter().map(|p| (p.topic, p.partition)).collect();
+        self.consumer.pause(&tps);
+    }
+
+    #[napi]
+    pub fn resume(&self, partitions: Vec<TopicPartitionInput>) {
+        let tps: Vec<_> = partitions.into_iter().map(|p| (p.topic, p.partition)).collect();
+        self.consumer.resume(&tps);
+    }
+
+    #[napi]
+    pub async fn commit_offsets(&self, offsets: Vec<TopicPartitionOffsetInput>) -> Result<()> {
+        let mut parsed = Vec::with_capacity(offsets.len());
+        for o in offsets {
+            let offset = o
+                .offset
+                .parse::<i64>()
+                .map_err(|_| napi::Error::from_reason(format!("Invalid offset {:?}", o.offset)))?;
+            parsed.push((o.topic, o.partition, offset));
+        }
+        self.consumer.commit_offsets(&parsed).await.map_err(to_napi)
+    }
+}

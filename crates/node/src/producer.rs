@@ -1,0 +1,166 @@
+//! `NativeProducer`: one call per `send`, whatever the number of messages.
+
+use bytes::Bytes;
+use kafkars_client::cluster::Cluster;
+use kafkars_client::producer::{
+    Message, PartitionerKind, Producer, ProducerConfig, RecordMetadata, SendOptions, TopicMessages,
+};
+use kafkars_client::protocol::records::Compression;
+use napi::bindgen_prelude::{Buffer, Either};
+use napi::Result;
+use napi_derive::napi;
+
+use crate::config::{ClientOptions, RetryOptions};
+use crate::error::to_napi;
+
+#[napi(object)]
+pub struct ProducerOptions {
+    pub allow_auto_topic_creation: bool,
+    /// `"default"` or `"legacy"`.
+    pub partitioner: String,
+    pub retry: Option<RetryOptions>,
+}
+
+#[napi(object)]
+pub struct HeaderInput {
+    pub key: String,
+    pub value: Option<Either<Buffer, String>>,
+}
+
+#[napi(object)]
+pub struct MessageInput {
+    pub key: Option<Either<Buffer, String>>,
+    pub value: Option<Either<Buffer, String>>,
+    pub partition: Option<i32>,
+    pub headers: Option<Vec<HeaderInput>>,
+    /// Milliseconds since the epoch, as KafkaJS's string timestamp.
+    pub timestamp: Option<String>,
+}
+
+#[napi(object)]
+pub struct TopicMessagesInput {
+    pub topic: String,
+    pub messages: Vec<MessageInput>,
+}
+
+#[napi(object)]
+pub struct RecordMetadataOutput {
+    pub topic_name: String,
+    pub partition: i32,
+    pub error_code: i32,
+    pub base_offset: String,
+    pub log_append_time: String,
+    pub log_start_offset: String,
+}
+
+impl From<RecordMetadata> for RecordMetadataOutput {
+    fn from(r: RecordMetadata) -> Self {
+        RecordMetadataOutput {
+            topic_name: r.topic_name,
+            partition: r.partition,
+            error_code: r.error_code as i32,
+            base_offset: r.base_offset.to_string(),
+            log_append_time: r.log_append_time.to_string(),
+            log_start_offset: r.log_start_offset.to_string(),
+        }
+    }
+}
+
+pub fn bytes(v: Either<Buffer, String>) -> Bytes {
+    match v {
+        Either::A(b) => Bytes::copy_from_slice(&b),
+        Either::B(s) => Bytes::from(s.into_bytes()),
+    }
+}
+
+fn convert(input: Vec<TopicMessagesInput>) -> Result<Vec<TopicMessages>> {
+    input
+        .into_iter()
+        .map(|tm| {
+            let messages = tm
+                .messages
+                .into_iter()
+                .map(|m| {
+                    let timestamp = match m.timestamp {
+                        Some(t) => Some(t.parse::<i64>().map_err(|_| {
+                            napi::Error::from_reason(format!("Invalid message timestamp {t:?}"))
+                        })?),
+                        None => None,
+                    };
+                    Ok(Message {
+                        key: m.key.map(bytes),
+                        value: m.value.map(bytes),
+                        partition: m.partition,
+                        headers: m
+                            .headers
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|h| (Bytes::from(h.key.into_bytes()), h.value.map(bytes)))
+                            .collect(),
+                        timestamp,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(TopicMessages {
+                topic: tm.topic,
+                messages,
+            })
+        })
+        .collect()
+}
+
+#[napi]
+pub struct NativeProducer {
+    producer: Producer,
+}
+
+#[napi]
+impl NativeProducer {
+    #[napi(constructor)]
+    pub fn new(client: ClientOptions, options: ProducerOptions) -> Self {
+        let cluster = Cluster::new(client.to_config(options.retry.as_ref()));
+        let partitioner = match options.partitioner.as_str() {
+            "legacy" => PartitionerKind::Legacy,
+            _ => PartitionerKind::Default,
+        };
+        NativeProducer {
+            producer: Producer::new(
+                cluster,
+                ProducerConfig {
+                    allow_auto_topic_creation: options.allow_auto_topic_creation,
+                    partitioner,
+                },
+            ),
+        }
+    }
+
+    #[napi]
+    pub async fn connect(&self) -> Result<()> {
+        self.producer.connect().await.map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn disconnect(&self) -> Result<()> {
+        self.producer.disconnect().await;
+        Ok(())
+    }
+
+    /// Sends every topic's messages; resolves with KafkaJS's RecordMetadata list.
+    #[napi]
+    pub async fn send(
+        &self,
+        topic_messages: Vec<TopicMessagesInput>,
+        acks: i32,
+        timeout: i32,
+        compression: i32,
+    ) -> Result<Vec<RecordMetadataOutput>> {
+        let batch = convert(topic_messages)?;
+        let options = SendOptions {
+            acks: acks as i16,
+            timeout_ms: timeout,
+            compression: Compression::from_code(compression).map_err(to_napi)?,
+        };
+        let written = self.producer.send(batch, options).await.map_err(to_napi)?;
+        Ok(written.into_iter().map(Into::into).collect())
+    }
+}

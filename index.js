@@ -1,0 +1,62 @@
+// kafkars: KafkaJS 2.2.4's API on a Rust engine. This file is KafkaJS's `Kafka` class and
+// exports; the clients live in lib/, the engine behind ./native.
+const { createLogger, logLevel } = require('./lib/loggers')
+const { createProducer } = require('./lib/producer')
+const { createConsumer } = require('./lib/consumer')
+const { createAdmin } = require('./lib/admin')
+const { Partitioners } = require('./lib/partitioners')
+const { PartitionAssigners } = require('./lib/assigners')
+const AssignerProtocol = require('./lib/assigner-protocol')
+const { CompressionCodecs } = require('./lib/codecs')
+const enums = require('./lib/enums')
+const errors = require('./lib/errors')
+
+const PARTITIONER_WARNING =
+  'KafkaJS v2.0.0 switched default partitioner. To retain the same partitioning behavior as in previous versions, create the producer with the option "createPartitioner: Partitioners.LegacyPartitioner". See the migration guide at https://kafka.js.org/docs/migration-guide-v2.0.0#producer-new-default-partitioner for details. Silence this warning by setting the environment variable "KAFKAJS_NO_PARTITIONER_WARNING=1"'
+
+// KafkaJS warns once per process when a producer takes the default partitioner implicitly.
+let warnedOfDefaultPartitioner = false
+
+class Kafka {
+  #config
+  #logger
+
+  constructor(config = {}) {
+    const { logLevel: level = logLevel.INFO, logCreator } = config
+    this.#config = config
+    this.#logger = createLogger({ level, logCreator })
+  }
+
+  producer(options = {}) {
+    if (options.createPartitioner == null && !warnedOfDefaultPartitioner) {
+      warnedOfDefaultPartitioner = true
+      if (process.env.KAFKAJS_NO_PARTITIONER_WARNING == null) this.#logger.warn(PARTITIONER_WARNING)
+    }
+    return createProducer({ config: this.#config, logger: this.#logger, options })
+  }
+
+  consumer(options = {}) {
+    return createConsumer({ config: this.#config, logger: this.#logger, options })
+  }
+
+  admin(options = {}) {
+    return createAdmin({ config: this.#config, logger: this.#logger, options })
+  }
+
+  logger() {
+    return this.#logger
+  }
+}
+
+const { errorFromNative, ...errorClasses } = errors
+
+module.exports = {
+  Kafka,
+  PartitionAssigners,
+  AssignerProtocol,
+  Partitioners,
+  logLevel,
+  CompressionCodecs,
+  ...enums,
+  ...errorClasses,
+}

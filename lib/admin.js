@@ -1,0 +1,100 @@
+// The KafkaJS admin client over NativeAdmin.
+const { native, retryOptions, nativeClientOptions, call } = require('./client')
+const { createInstrumentation } = require('./events')
+const { KafkaJSNonRetriableError } = require('./errors')
+
+const createAdmin = ({ config, logger, options }) => {
+  const adminLogger = logger.namespace('Admin')
+  const { events, emitter, on } = createInstrumentation('admin', adminLogger)
+  let engine = null
+
+  const connected = () => {
+    if (!engine) throw new KafkaJSNonRetriableError('The admin client is not connected')
+    return engine
+  }
+
+  const connect = async () => {
+    engine = new native.NativeAdmin(
+      await nativeClientOptions(config, retryOptions(config.retry, options.retry))
+    )
+    await call(engine.connect())
+    emitter.emit(events.CONNECT)
+  }
+
+  const disconnect = async () => {
+    if (engine) await call(engine.disconnect())
+    emitter.emit(events.DISCONNECT)
+  }
+
+  const createTopics = async ({ topics, validateOnly = false, timeout = 5000, waitForLeaders = true }) => {
+    if (!topics || !Array.isArray(topics)) {
+      throw new KafkaJSNonRetriableError(`Invalid topics array ${topics}`)
+    }
+    if (topics.filter(({ topic }) => typeof topic !== 'string').length > 0) {
+      throw new KafkaJSNonRetriableError('Invalid topics array, the topic names have to be a valid string')
+    }
+    const names = new Set(topics.map(({ topic }) => topic))
+    if (names.size < topics.length) {
+      throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic')
+    }
+    const request = topics.map(({ topic, numPartitions, replicationFactor, configEntries }) => ({
+      topic,
+      numPartitions,
+      replicationFactor,
+      configEntries: (configEntries || []).map(({ name, value }) => ({ name, value: String(value) })),
+    }))
+    return call(connected().createTopics(request, validateOnly, timeout, waitForLeaders))
+  }
+
+  const deleteTopics = async ({ topics, timeout = 5000 }) => {
+    if (!topics || !Array.isArray(topics)) {
+      throw new KafkaJSNonRetriableError(`Invalid topics array ${topics}`)
+    }
+    if (topics.filter(topic => typeof topic !== 'string').length > 0) {
+      throw new KafkaJSNonRetriableError('Invalid topics array, the names must be a valid string')
+    }
+    await call(connected().deleteTopics(topics, timeout))
+  }
+
+  const fetchTopicMetadata = async ({ topics } = {}) => ({
+    topics: await call(connected().fetchTopicMetadata(topics && topics.length ? topics : null)),
+  })
+
+  const fetchTopicOffsets = async topic => {
+    if (!topic || typeof topic !== 'string') {
+      throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
+    }
+    return call(connected().fetchTopicOffsets(topic))
+  }
+
+  const fetchOffsets = async ({ groupId, topics } = {}) => {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${groupId}`)
+    if (!topics) topics = await call(connected().listTopics())
+    if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Expected topics array to be set')
+    const committed = await call(connected().fetchOffsets(groupId, topics))
+    return committed.map(({ topic, partitions }) => ({
+      topic,
+      partitions: partitions.map(({ partition, offset, metadata }) => ({
+        partition,
+        offset,
+        metadata: metadata === undefined ? null : metadata,
+      })),
+    }))
+  }
+
+  return {
+    connect,
+    disconnect,
+    createTopics,
+    deleteTopics,
+    listTopics: () => call(connected().listTopics()),
+    fetchTopicMetadata,
+    fetchTopicOffsets,
+    fetchOffsets,
+    events,
+    on,
+    logger: () => adminLogger,
+  }
+}
+
+module.exports = { createAdmin }

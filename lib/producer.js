@@ -1,0 +1,121 @@
+// The KafkaJS producer over NativeProducer: argument checks and events here, everything that
+// talks to Kafka in the engine. One native call per send.
+const { native, retryOptions, nativeClientOptions, call } = require('./client')
+const { createInstrumentation } = require('./events')
+const { NATIVE_KIND } = require('./partitioners')
+const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('./errors')
+
+const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DISCONNECTED: 'disconnected' }
+
+// napi reads `undefined` as an absent (null) field; `null` itself does not convert.
+const bytesOrNull = v => (v == null ? undefined : Buffer.isBuffer(v) ? v : String(v))
+
+// Headers as the engine takes them: a flat list, a repeated key once per value, in order.
+const toHeaders = headers => {
+  if (headers == null) return undefined
+  const out = []
+  for (const key of Object.keys(headers)) {
+    const value = headers[key]
+    for (const v of Array.isArray(value) ? value : [value]) {
+      out.push({ key, value: bytesOrNull(v) })
+    }
+  }
+  return out
+}
+
+const toNativeMessage = m => ({
+  key: bytesOrNull(m.key),
+  value: bytesOrNull(m.value),
+  partition: m.partition == null ? undefined : Number(m.partition),
+  headers: toHeaders(m.headers),
+  timestamp: m.timestamp == null ? undefined : String(m.timestamp),
+})
+
+const createProducer = ({ config, logger, options }) => {
+  const {
+    createPartitioner,
+    retry,
+    allowAutoTopicCreation = true,
+    idempotent = false,
+    transactionalId,
+  } = options
+  const producerLogger = logger.namespace('Producer')
+  const { events, emitter, on } = createInstrumentation('producer', producerLogger)
+  const partitioner = createPartitioner == null ? 'default' : createPartitioner[NATIVE_KIND]
+  if (partitioner === undefined) {
+    throw new KafkaJSNotImplemented(
+      'kafkars does not run custom partitioners yet; use Partitioners.DefaultPartitioner or LegacyPartitioner'
+    )
+  }
+  if (idempotent || transactionalId) {
+    throw new KafkaJSNotImplemented('kafkars does not support idempotent or transactional producers yet')
+  }
+
+  let status = CONNECTION.DISCONNECTED
+  let engine = null
+
+  const connect = async () => {
+    const client = await nativeClientOptions(config, retryOptions(config.retry, retry))
+    engine = new native.NativeProducer(client, { allowAutoTopicCreation, partitioner, retry: client.retry })
+    await call(engine.connect())
+    status = CONNECTION.CONNECTED
+    emitter.emit(events.CONNECT)
+  }
+
+  const disconnect = async () => {
+    status = CONNECTION.DISCONNECTING
+    if (engine) await call(engine.disconnect())
+    status = CONNECTION.DISCONNECTED
+    emitter.emit(events.DISCONNECT)
+  }
+
+  const sendBatch = async ({ acks = -1, timeout = 30000, compression = 0, topicMessages = [] }) => {
+    if (topicMessages.some(({ topic }) => !topic)) {
+      throw new KafkaJSNonRetriableError(`Invalid topic`)
+    }
+    for (const { topic, messages } of topicMessages) {
+      if (!messages) {
+        throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
+      }
+      const withoutValue = messages.find(message => message.value === undefined)
+      if (withoutValue) {
+        throw new KafkaJSNonRetriableError(
+          `Invalid message without value for topic "${topic}": ${JSON.stringify(withoutValue)}`
+        )
+      }
+    }
+    if (status === CONNECTION.DISCONNECTING) {
+      throw new KafkaJSNonRetriableError(
+        `The producer is disconnecting; therefore, it can't safely accept messages anymore`
+      )
+    }
+    if (status === CONNECTION.DISCONNECTED) throw new KafkaJSError('The producer is disconnected')
+
+    const batch = topicMessages.map(({ topic, messages }) => ({
+      topic,
+      messages: messages.map(toNativeMessage),
+    }))
+    return call(engine.send(batch, acks, timeout, compression))
+  }
+
+  const send = async ({ acks, timeout, compression, topic, messages }) => {
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic`)
+    return sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
+  }
+
+  return {
+    connect,
+    disconnect,
+    isIdempotent: () => idempotent,
+    events,
+    on,
+    send,
+    sendBatch,
+    transaction: async () => {
+      throw new KafkaJSNotImplemented('kafkars does not support transactions yet')
+    },
+    logger: () => producerLogger,
+  }
+}
+
+module.exports = { createProducer }
