@@ -189,7 +189,9 @@ impl Error {
     pub fn is_stale_metadata(&self) -> bool {
         matches!(
             self.protocol_kind(),
-            Some("UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_FOR_PARTITION")
+            Some(
+                "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_FOR_PARTITION"
+            )
         ) || matches!(
             self.class,
             ErrorClass::Connection | ErrorClass::ConnectionClosed | ErrorClass::BrokerNotFound

@@ -9,7 +9,9 @@ use bytes::Bytes;
 use futures::FutureExt;
 use kafkars_client::admin::{Admin, NewTopic};
 use kafkars_client::consumer::{BatchOutcome, Consumer, ConsumerConfig, ConsumerEvent, RunConfig};
-use kafkars_client::producer::{murmur2, Message, Producer, ProducerConfig, SendOptions, TopicMessages};
+use kafkars_client::producer::{
+    murmur2, Message, Producer, ProducerConfig, SendOptions, TopicMessages,
+};
 use support::{cluster, unique};
 
 async fn create_topic(partitions: i32) -> String {
@@ -18,7 +20,12 @@ async fn create_topic(partitions: i32) -> String {
     admin.connect().await.unwrap();
     let created = admin
         .create_topics(
-            vec![NewTopic { topic: topic.clone(), num_partitions: partitions, replication_factor: 1, ..Default::default() }],
+            vec![NewTopic {
+                topic: topic.clone(),
+                num_partitions: partitions,
+                replication_factor: 1,
+                ..Default::default()
+            }],
             false,
             5000,
             true,
@@ -50,24 +57,47 @@ async fn keyed_messages_land_on_the_murmur2_partition_and_offsets_advance() {
     let keys: Vec<String> = (0..30).map(|i| format!("key-{i}")).collect();
     let messages = keys.iter().map(|k| message(k, "v")).collect();
     let result = producer
-        .send(vec![TopicMessages { topic: topic.clone(), messages }], SendOptions::default())
+        .send(
+            vec![TopicMessages {
+                topic: topic.clone(),
+                messages,
+            }],
+            SendOptions::default(),
+        )
         .await
         .unwrap();
     let total: usize = (0..3)
-        .map(|p| keys.iter().filter(|k| (murmur2(k.as_bytes()) & 0x7fffffff) % 3 == p).count())
+        .map(|p| {
+            keys.iter()
+                .filter(|k| (murmur2(k.as_bytes()) & 0x7fffffff) % 3 == p)
+                .count()
+        })
         .filter(|&n| n > 0)
         .count();
-    assert_eq!(result.len(), total, "one RecordMetadata per partition written");
-    assert!(result.iter().all(|r| r.error_code == 0 && r.base_offset == 0));
+    assert_eq!(
+        result.len(),
+        total,
+        "one RecordMetadata per partition written"
+    );
+    assert!(result
+        .iter()
+        .all(|r| r.error_code == 0 && r.base_offset == 0));
 
     let admin = Admin::new(cluster());
     admin.connect().await.unwrap();
     let offsets = admin.fetch_topic_offsets(&topic).await.unwrap();
     for o in offsets {
-        let written = keys.iter().any(|k| (murmur2(k.as_bytes()) & 0x7fffffff) % 3 == o.partition as i32);
+        let written = keys
+            .iter()
+            .any(|k| (murmur2(k.as_bytes()) & 0x7fffffff) % 3 == o.partition);
         // tansu 0.6 reports the last batch's base offset + 1 as the latest offset (KafkaJS sees
         // the same), Apache Kafka the log end: either way it is past 0 exactly when written.
-        assert_eq!((o.low, o.high > 0), (0, written), "partition {}", o.partition);
+        assert_eq!(
+            (o.low, o.high > 0),
+            (0, written),
+            "partition {}",
+            o.partition
+        );
     }
     producer.disconnect().await;
     admin.disconnect().await;
@@ -78,9 +108,17 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
     let topic = create_topic(2).await;
     let producer = Producer::new(cluster(), ProducerConfig::default());
     producer.connect().await.unwrap();
-    let messages = (0..10).map(|i| message(&format!("k{i}"), &format!("v{i}"))).collect();
+    let messages = (0..10)
+        .map(|i| message(&format!("k{i}"), &format!("v{i}")))
+        .collect();
     producer
-        .send(vec![TopicMessages { topic: topic.clone(), messages }], SendOptions::default())
+        .send(
+            vec![TopicMessages {
+                topic: topic.clone(),
+                messages,
+            }],
+            SendOptions::default(),
+        )
         .await
         .unwrap();
 
@@ -96,21 +134,36 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
         async move {
             let r = &batch.records;
             for rec in &r.records {
-                let headers: Vec<_> = r.headers_of(rec).iter().map(|h| r.bytes(h.value).unwrap().to_vec()).collect();
+                let headers: Vec<_> = r
+                    .headers_of(rec)
+                    .iter()
+                    .map(|h| r.bytes(h.value).unwrap().to_vec())
+                    .collect();
                 assert_eq!(headers, vec![b"1".to_vec(), b"2".to_vec()]);
-                seen.lock().unwrap().push(String::from_utf8(r.bytes(rec.value).unwrap().to_vec()).unwrap());
+                seen.lock()
+                    .unwrap()
+                    .push(String::from_utf8(r.bytes(rec.value).unwrap().to_vec()).unwrap());
             }
-            BatchOutcome { next_offset: r.records.last().map(|x| x.offset + 1), failed: false }
+            BatchOutcome {
+                next_offset: r.records.last().map(|x| x.offset + 1),
+                failed: false,
+            }
         }
         .boxed()
     });
     let events_joined = joined.clone();
     let events = Arc::new(move |e: ConsumerEvent| {
-        if let ConsumerEvent::GroupJoin { member_assignment, .. } = e {
+        if let ConsumerEvent::GroupJoin {
+            member_assignment, ..
+        } = e
+        {
             *events_joined.lock().unwrap() = Some(member_assignment);
         }
     });
-    consumer.run(RunConfig { auto_commit: true }, handler, events).await.unwrap();
+    consumer
+        .run(RunConfig { auto_commit: true }, handler, events)
+        .await
+        .unwrap();
     for _ in 0..200 {
         if seen.lock().unwrap().len() >= 10 {
             break;
@@ -128,9 +181,15 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
 
     let admin = Admin::new(cluster());
     admin.connect().await.unwrap();
-    let committed = admin.fetch_offsets(&group, vec![topic.clone()]).await.unwrap();
+    let committed = admin
+        .fetch_offsets(&group, vec![topic.clone()])
+        .await
+        .unwrap();
     let total: i64 = committed[0].1.iter().map(|c| c.offset.max(0)).sum();
-    assert_eq!(total, 10, "every consumed message is committed: {committed:?}");
+    assert_eq!(
+        total, 10,
+        "every consumed message is committed: {committed:?}"
+    );
     admin.disconnect().await;
 }
 
@@ -138,7 +197,11 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
 async fn an_unreachable_broker_fails_after_the_retries() {
     let cluster = kafkars_client::cluster::Cluster::new(kafkars_client::ClientConfig {
         brokers: vec!["127.0.0.1:1".into()],
-        retry: kafkars_client::RetryConfig { retries: 2, initial_retry_time: 10, ..Default::default() },
+        retry: kafkars_client::RetryConfig {
+            retries: 2,
+            initial_retry_time: 10,
+            ..Default::default()
+        },
         ..Default::default()
     });
     let err = cluster.connect().await.unwrap_err();

@@ -114,7 +114,10 @@ impl NativeAdmin {
 
     #[napi]
     pub async fn delete_topics(&self, topics: Vec<String>, timeout: i32) -> Result<()> {
-        self.admin.delete_topics(topics, timeout).await.map_err(to_napi)
+        self.admin
+            .delete_topics(topics, timeout)
+            .await
+            .map_err(to_napi)
     }
 
     #[napi]
@@ -127,7 +130,11 @@ impl NativeAdmin {
         &self,
         topics: Option<Vec<String>>,
     ) -> Result<Vec<TopicMetadataOutput>> {
-        let metas = self.admin.fetch_topic_metadata(topics).await.map_err(to_napi)?;
+        let metas = self
+            .admin
+            .fetch_topic_metadata(topics)
+            .await
+            .map_err(to_napi)?;
         Ok(metas
             .iter()
             .map(|t| TopicMetadataOutput {
@@ -150,7 +157,11 @@ impl NativeAdmin {
 
     #[napi]
     pub async fn fetch_topic_offsets(&self, topic: String) -> Result<Vec<TopicOffsetsOutput>> {
-        let offsets = self.admin.fetch_topic_offsets(&topic).await.map_err(to_napi)?;
+        let offsets = self
+            .admin
+            .fetch_topic_offsets(&topic)
+            .await
+            .map_err(to_napi)?;
         Ok(offsets
             .into_iter()
             .map(|o| TopicOffsetsOutput {
@@ -168,7 +179,11 @@ impl NativeAdmin {
         group_id: String,
         topics: Vec<String>,
     ) -> Result<Vec<TopicCommittedOutput>> {
-        let committed = self.admin.fetch_offsets(&group_id, topics).await.map_err(to_napi)?;
+        let committed = self
+            .admin
+            .fetch_offsets(&group_id, topics)
+            .await
+            .map_err(to_napi)?;
         Ok(committed
             .into_iter()
             .map(|(topic, partitions)| TopicCommittedOutput {

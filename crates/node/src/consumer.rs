@@ -120,7 +120,12 @@ fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
     }
     let mut header_index = Vec::with_capacity(r.headers.len() * 4);
     for h in &r.headers {
-        header_index.extend_from_slice(&[h.key.start as i32, h.key.len, h.value.start as i32, h.value.len]);
+        header_index.extend_from_slice(&[
+            h.key.start as i32,
+            h.key.len,
+            h.value.start as i32,
+            h.value.len,
+        ]);
     }
     let batch_contexts = r
         .batches
@@ -249,7 +254,10 @@ impl NativeConsumer {
         config.read_uncommitted = options.read_uncommitted;
         config.allow_auto_topic_creation = options.allow_auto_topic_creation;
         config.rack_id = options.rack_id.unwrap_or_default();
-        config.retry = options.retry.as_ref().map_or(client.to_config(None).retry, Into::into);
+        config.retry = options
+            .retry
+            .as_ref()
+            .map_or(client.to_config(None).retry, Into::into);
         NativeConsumer {
             consumer: Consumer::new(cluster, config),
         }
@@ -295,7 +303,10 @@ impl NativeConsumer {
         let handler = Arc::new(move |batch: FetchedBatch| {
             let on_batch = on_batch.clone();
             async move {
-                let failed = BatchOutcome { next_offset: None, failed: true };
+                let failed = BatchOutcome {
+                    next_offset: None,
+                    failed: true,
+                };
                 let Ok(promise) = on_batch.call_async_catch(to_output(batch)).await else {
                     return failed;
                 };
@@ -312,7 +323,10 @@ impl NativeConsumer {
         let events = Arc::new(move |event: ConsumerEvent| {
             let (kind, payload) = event_json(&event);
             on_event.call(
-                EngineEvent { kind: kind.to_string(), payload },
+                EngineEvent {
+                    kind: kind.to_string(),
+                    payload,
+                },
                 ThreadsafeFunctionCallMode::NonBlocking,
             );
         });
@@ -333,13 +347,19 @@ impl NativeConsumer {
 
     #[napi]
     pub fn pause(&self, partitions: Vec<TopicPartitionInput>) {
-        let tps: Vec<_> = partitions.into_iter().map(|p| (p.topic, p.partition)).collect();
+        let tps: Vec<_> = partitions
+            .into_iter()
+            .map(|p| (p.topic, p.partition))
+            .collect();
         self.consumer.pause(&tps);
     }
 
     #[napi]
     pub fn resume(&self, partitions: Vec<TopicPartitionInput>) {
-        let tps: Vec<_> = partitions.into_iter().map(|p| (p.topic, p.partition)).collect();
+        let tps: Vec<_> = partitions
+            .into_iter()
+            .map(|p| (p.topic, p.partition))
+            .collect();
         self.consumer.resume(&tps);
     }
 

@@ -8,14 +8,21 @@ use kafkars_client::Error;
 pub const MARKER: &str = "kafkars-error:";
 
 pub fn to_napi(e: Error) -> napi::Error {
-    napi::Error::new(napi::Status::GenericFailure, format!("{MARKER}{}", to_json(&e)))
+    napi::Error::new(
+        napi::Status::GenericFailure,
+        format!("{MARKER}{}", to_json(&e)),
+    )
 }
 
 pub fn to_json(e: &Error) -> String {
     let mut out = String::from("{");
     field(&mut out, "name", &quote(e.class.name()));
     field(&mut out, "message", &quote(&e.message));
-    field(&mut out, "retriable", if e.retriable { "true" } else { "false" });
+    field(
+        &mut out,
+        "retriable",
+        if e.retriable { "true" } else { "false" },
+    );
     if let Some(b) = &e.broker {
         field(&mut out, "broker", &quote(b));
     }

@@ -128,9 +128,9 @@ impl Admin {
             self.cluster.fetch_metadata(Some(topics), false).await?;
             let metadata = self.cluster.metadata();
             let ready = topics.iter().all(|t| {
-                metadata
-                    .topic(t)
-                    .is_some_and(|m| !m.partitions.is_empty() && m.partitions.iter().all(|p| p.leader >= 0))
+                metadata.topic(t).is_some_and(|m| {
+                    !m.partitions.is_empty() && m.partitions.iter().all(|p| p.leader >= 0)
+                })
             });
             if ready {
                 Ok(())
@@ -172,7 +172,10 @@ impl Admin {
     }
 
     pub async fn list_topics(&self) -> Result<Vec<String>> {
-        retry(&self.cluster.config().retry, |_| self.cluster.fetch_metadata(None, false)).await?;
+        retry(&self.cluster.config().retry, |_| {
+            self.cluster.fetch_metadata(None, false)
+        })
+        .await?;
         let mut topics: Vec<String> = self.cluster.metadata().topics.keys().cloned().collect();
         topics.sort();
         Ok(topics)
@@ -199,15 +202,25 @@ impl Admin {
         names
             .iter()
             .map(|t| {
-                metadata.topic(t).cloned().ok_or_else(|| Error::protocol(3).at(t, -1))
+                metadata
+                    .topic(t)
+                    .cloned()
+                    .ok_or_else(|| Error::protocol(3).at(t, -1))
             })
             .collect()
     }
 
     /// Earliest and latest offsets of every partition of `topic`.
     pub async fn fetch_topic_offsets(&self, topic: &str) -> Result<Vec<PartitionOffsets>> {
-        let topic_meta = self.fetch_topic_metadata(Some(vec![topic.to_string()])).await?.remove(0);
-        let partitions: Vec<i32> = topic_meta.partitions.iter().map(|p| p.partition_id).collect();
+        let topic_meta = self
+            .fetch_topic_metadata(Some(vec![topic.to_string()]))
+            .await?
+            .remove(0);
+        let partitions: Vec<i32> = topic_meta
+            .partitions
+            .iter()
+            .map(|p| p.partition_id)
+            .collect();
         let high = list_offsets(&self.cluster, topic, &partitions, -1).await?;
         let low = list_offsets(&self.cluster, topic, &partitions, -2).await?;
         Ok(partitions
@@ -229,7 +242,12 @@ impl Admin {
         let metas = self.fetch_topic_metadata(Some(topics.clone())).await?;
         let wanted: Vec<(String, Vec<i32>)> = metas
             .iter()
-            .map(|m| (m.name.clone(), m.partitions.iter().map(|p| p.partition_id).collect()))
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    m.partitions.iter().map(|p| p.partition_id).collect(),
+                )
+            })
             .collect();
         let committed = fetch_committed(&self.cluster, group_id, &wanted).await?;
         Ok(wanted
@@ -264,12 +282,17 @@ pub async fn list_offsets(
 ) -> Result<Vec<(i32, i64)>> {
     retry(&cluster.config().retry, |attempt| async move {
         if attempt > 0 {
-            cluster.refresh_metadata(&[topic.to_string()], false).await?;
+            cluster
+                .refresh_metadata(&[topic.to_string()], false)
+                .await?;
         }
         let metadata = cluster.metadata();
         let mut by_leader: std::collections::HashMap<i32, Vec<i32>> = Default::default();
         for &p in partitions {
-            by_leader.entry(metadata.leader(topic, p)?).or_default().push(p);
+            by_leader
+                .entry(metadata.leader(topic, p)?)
+                .or_default()
+                .push(p);
         }
         let mut out = Vec::new();
         for (leader, parts) in by_leader {
@@ -331,7 +354,9 @@ pub async fn fetch_committed(
         for t in response.topics {
             for p in t.partitions {
                 if p.error_code != 0 {
-                    return Err(Error::protocol(p.error_code).at(t.name.as_str(), p.partition_index));
+                    return Err(
+                        Error::protocol(p.error_code).at(t.name.as_str(), p.partition_index)
+                    );
                 }
                 out.push((
                     t.name.as_str().to_string(),

@@ -38,7 +38,10 @@ pub struct Metadata {
 impl Metadata {
     /// The new metadata, keeping topics the response did not mention, and the first topic-level
     /// error the broker reported (the topics without one are still cached).
-    pub fn from_response(response: &MetadataResponse, previous: &Metadata) -> (Metadata, Option<Error>) {
+    pub fn from_response(
+        response: &MetadataResponse,
+        previous: &Metadata,
+    ) -> (Metadata, Option<Error>) {
         let mut topics = previous.topics.clone();
         let mut failure = None;
         for t in &response.topics {

@@ -6,8 +6,8 @@ mod metadata;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
-use kafka_protocol::messages::{FindCoordinatorRequest, MetadataRequest};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::{FindCoordinatorRequest, MetadataRequest};
 use kafka_protocol::protocol::StrBytes;
 
 pub use metadata::{Metadata, PartitionMetadata, TopicMetadata};
@@ -53,7 +53,13 @@ impl Cluster {
     }
 
     pub async fn disconnect(&self) {
-        let connections: Vec<_> = self.connections.lock().await.drain().map(|(_, c)| c).collect();
+        let connections: Vec<_> = self
+            .connections
+            .lock()
+            .await
+            .drain()
+            .map(|(_, c)| c)
+            .collect();
         for c in connections {
             c.close().await;
         }
@@ -160,13 +166,18 @@ impl Cluster {
 
     /// The connection to broker `node_id`, opened if needed.
     pub async fn broker(&self, node_id: i32) -> Result<Arc<Connection>> {
-        let address = self.metadata().brokers.get(&node_id).cloned().ok_or_else(|| {
-            Error::new(
-                ErrorClass::BrokerNotFound,
-                format!("Broker {node_id} not found in the cached metadata"),
-                true,
-            )
-        })?;
+        let address = self
+            .metadata()
+            .brokers
+            .get(&node_id)
+            .cloned()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorClass::BrokerNotFound,
+                    format!("Broker {node_id} not found in the cached metadata"),
+                    true,
+                )
+            })?;
         self.connect_to(&address).await.map_err(|e| {
             let bootstrap = self.bootstrap.lock().unwrap().clone();
             match bootstrap {
@@ -230,7 +241,10 @@ impl Cluster {
             if e.class == ErrorClass::NumberOfRetriesExceeded {
                 Error::new(
                     ErrorClass::GroupCoordinatorNotFound,
-                    format!("Failed to find group coordinator for {group_id}: {}", e.message),
+                    format!(
+                        "Failed to find group coordinator for {group_id}: {}",
+                        e.message
+                    ),
                     false,
                 )
                 .with_cause(e)

@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 
 pub const ROUND_ROBIN: &str = "RoundRobinAssigner";
 
+/// A member's partitions, topic by topic.
+pub type Assignment = Vec<(String, Vec<i32>)>;
+
 /// `{ version, topics, userData }`.
 pub fn encode_member_metadata(topics: &[String]) -> Bytes {
     let mut buf = BytesMut::new();
@@ -37,12 +40,18 @@ pub fn encode_assignment(assignment: &[(String, Vec<i32>)]) -> Bytes {
 }
 
 /// An empty buffer is no assignment, as KafkaJS reads it.
-pub fn decode_assignment(mut buf: Bytes) -> Result<Vec<(String, Vec<i32>)>> {
+pub fn decode_assignment(mut buf: Bytes) -> Result<Assignment> {
     if buf.is_empty() {
         return Ok(Vec::new());
     }
     let bad = || Error::kafka("Malformed member assignment from the group leader");
-    let need = |buf: &Bytes, n: usize| if buf.remaining() < n { Err(bad()) } else { Ok(()) };
+    let need = |buf: &Bytes, n: usize| {
+        if buf.remaining() < n {
+            Err(bad())
+        } else {
+            Ok(())
+        }
+    };
     need(&buf, 6)?;
     buf.get_i16();
     let topics = buf.get_i32();
@@ -69,14 +78,16 @@ pub fn round_robin(
     member_ids: &[String],
     topics: &[String],
     metadata: &Metadata,
-) -> Vec<(String, Vec<(String, Vec<i32>)>)> {
+) -> Vec<(String, Assignment)> {
     let mut members: Vec<&String> = member_ids.iter().collect();
     members.sort();
-    let mut out: Vec<(String, Vec<(String, Vec<i32>)>)> =
+    let mut out: Vec<(String, Assignment)> =
         members.iter().map(|m| ((*m).clone(), Vec::new())).collect();
     let mut i = 0;
     for topic in topics {
-        let Some(meta) = metadata.topic(topic) else { continue };
+        let Some(meta) = metadata.topic(topic) else {
+            continue;
+        };
         for p in &meta.partitions {
             let (_, assignment) = &mut out[i % members.len()];
             match assignment.iter_mut().find(|(t, _)| t == topic) {
@@ -127,7 +138,10 @@ mod tests {
             .collect();
         metadata.topics.insert(
             "t".into(),
-            Arc::new(TopicMetadata { name: "t".into(), partitions }),
+            Arc::new(TopicMetadata {
+                name: "t".into(),
+                partitions,
+            }),
         );
         let got = round_robin(&["b".into(), "a".into()], &["t".into()], &metadata);
         assert_eq!(

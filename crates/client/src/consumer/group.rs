@@ -64,8 +64,8 @@ pub async fn join_and_sync(
     let started = Instant::now();
     let coordinator = cluster.coordinator(&config.group_id).await?;
     // JoinGroup is held by the coordinator until the rebalance completes.
-    let join_timeout = Duration::from_millis(config.rebalance_timeout as u64)
-        + cluster.config().request_timeout;
+    let join_timeout =
+        Duration::from_millis(config.rebalance_timeout as u64) + cluster.config().request_timeout;
     let joined = loop {
         let request = JoinGroupRequest::default()
             .with_group_id(sb(&config.group_id).into())
@@ -76,7 +76,9 @@ pub async fn join_and_sync(
             .with_protocols(vec![JoinGroupRequestProtocol::default()
                 .with_name(sb(ROUND_ROBIN))
                 .with_metadata(assigner::encode_member_metadata(topics))]);
-        let response = coordinator.send_with_timeout(&request, join_timeout).await?;
+        let response = coordinator
+            .send_with_timeout(&request, join_timeout)
+            .await?;
         match response.error_code {
             0 => break response,
             // Since JoinGroup v4 the first join only hands out a member id.
@@ -90,7 +92,9 @@ pub async fn join_and_sync(
     let leader_id = joined.leader.as_str().to_string();
     let mut assignments = Vec::new();
     if leader_id == *member_id {
-        cluster.refresh_metadata(topics, config.allow_auto_topic_creation).await?;
+        cluster
+            .refresh_metadata(topics, config.allow_auto_topic_creation)
+            .await?;
         let members: Vec<String> = joined
             .members
             .iter()

@@ -192,9 +192,16 @@ impl Consumer {
 
     /// Joins the group, then consumes in the background. Resolves once the first join settled
     /// (a failed join is reported as a crash event, as KafkaJS does).
-    pub async fn run(&self, run: RunConfig, handler: BatchHandler, events: EventSink) -> Result<()> {
+    pub async fn run(
+        &self,
+        run: RunConfig,
+        handler: BatchHandler,
+        events: EventSink,
+    ) -> Result<()> {
         if self.inner.subscriptions.lock().unwrap().is_empty() {
-            return Err(Error::non_retriable("No topics subscribed: call subscribe before run"));
+            return Err(Error::non_retriable(
+                "No topics subscribed: call subscribe before run",
+            ));
         }
         self.inner.stopping.store(false, Ordering::SeqCst);
         let (joined_tx, joined_rx) = oneshot::channel();

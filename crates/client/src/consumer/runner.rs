@@ -61,7 +61,8 @@ pub(super) async fn run(
             let (inner, topics, member_id) = (&inner, &topics, &member_id);
             async move {
                 let mut id = member_id.lock().unwrap().clone();
-                let result = group::join_and_sync(&inner.cluster, &inner.config, &mut id, topics).await;
+                let result =
+                    group::join_and_sync(&inner.cluster, &inner.config, &mut id, topics).await;
                 *member_id.lock().unwrap() = id;
                 result
             }
@@ -70,7 +71,10 @@ pub(super) async fn run(
         {
             Ok(g) => g,
             Err(error) => {
-                events(ConsumerEvent::Crash { error, handler_failed: false });
+                events(ConsumerEvent::Crash {
+                    error,
+                    handler_failed: false,
+                });
                 break;
             }
         };
@@ -88,14 +92,21 @@ pub(super) async fn run(
             Ok(p) => p,
             Err(error) if is_rebalancing(&error) => continue,
             Err(error) => {
-                events(ConsumerEvent::Crash { error, handler_failed: false });
+                events(ConsumerEvent::Crash {
+                    error,
+                    handler_failed: false,
+                });
                 break;
             }
         };
         if let Some(joined) = joined.take() {
             let _ = joined.send(());
         }
-        let heartbeats = tokio::spawn(heartbeat_loop(inner.clone(), generation.clone(), events.clone()));
+        let heartbeats = tokio::spawn(heartbeat_loop(
+            inner.clone(),
+            generation.clone(),
+            events.clone(),
+        ));
         let exit = consume(&inner, &generation, &mut positions, run, &handler, &events).await;
         heartbeats.abort();
         if run.auto_commit {
@@ -110,7 +121,10 @@ pub(super) async fn run(
                 });
             }
             Exit::Crash(error, handler_failed) => {
-                events(ConsumerEvent::Crash { error, handler_failed });
+                events(ConsumerEvent::Crash {
+                    error,
+                    handler_failed,
+                });
                 break;
             }
         }
@@ -119,7 +133,12 @@ pub(super) async fn run(
 
 /// Committed offsets, else earliest or latest as each topic's `fromBeginning` says.
 async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Positions> {
-    let committed = fetch_committed(&inner.cluster, &inner.config.group_id, &generation.assignment).await?;
+    let committed = fetch_committed(
+        &inner.cluster,
+        &inner.config.group_id,
+        &generation.assignment,
+    )
+    .await?;
     let mut positions = Positions::default();
     for (topic, partitions) in &generation.assignment {
         let from_beginning = inner
@@ -130,7 +149,10 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
             .any(|s| &s.topic == topic && s.from_beginning);
         let mut missing = Vec::new();
         for &p in partitions {
-            match committed.iter().find(|(t, c)| t == topic && c.partition == p) {
+            match committed
+                .iter()
+                .find(|(t, c)| t == topic && c.partition == p)
+            {
                 Some((_, c)) if c.offset >= 0 => {
                     positions.fetch.insert((topic.clone(), p), c.offset);
                     positions.committed.insert((topic.clone(), p), c.offset);
@@ -158,7 +180,9 @@ async fn heartbeat_loop(inner: Arc<Inner>, generation: Generation, events: Event
                 generation_id: generation.generation_id,
             }),
             // A lost coordinator connection also ends the generation: join again to find it.
-            Err(e) if is_rebalancing(&e) || e.class == crate::error::ErrorClass::ConnectionClosed => {
+            Err(e)
+                if is_rebalancing(&e) || e.class == crate::error::ErrorClass::ConnectionClosed =>
+            {
                 inner.rejoin.store(true, Ordering::SeqCst);
                 inner.wake.notify_one();
                 return;
@@ -199,7 +223,8 @@ async fn consume(
         let batches = match fetched {
             Ok(b) => b,
             Err(e) => {
-                tokio::time::sleep(Duration::from_millis(inner.config.retry.initial_retry_time)).await;
+                tokio::time::sleep(Duration::from_millis(inner.config.retry.initial_retry_time))
+                    .await;
                 if !e.retriable {
                     return Exit::Crash(e, false);
                 }
@@ -271,15 +296,24 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
             continue;
         }
         match metadata.leader(&tp.0, tp.1) {
-            Ok(leader) => by_leader.entry(leader).or_default().push((tp.clone(), offset)),
+            Ok(leader) => by_leader
+                .entry(leader)
+                .or_default()
+                .push((tp.clone(), offset)),
             Err(_) => {
-                inner.cluster.refresh_metadata(&[tp.0.clone()], false).await?;
+                inner
+                    .cluster
+                    .refresh_metadata(std::slice::from_ref(&tp.0), false)
+                    .await?;
             }
         }
     }
     if by_leader.is_empty() {
         // Nothing to fetch (all paused, or no assignment): wait as a fetch would.
-        tokio::time::sleep(Duration::from_millis(inner.config.max_wait_time.max(100) as u64)).await;
+        tokio::time::sleep(Duration::from_millis(
+            inner.config.max_wait_time.max(100) as u64
+        ))
+        .await;
         return Ok(Vec::new());
     }
     let config = &inner.config;
@@ -335,7 +369,9 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
             let name = topic.topic.as_str().to_string();
             for p in topic.partitions {
                 let tp = (name.clone(), p.partition_index);
-                let Some(&(_, offset)) = parts.iter().find(|(t, _)| *t == tp) else { continue };
+                let Some(&(_, offset)) = parts.iter().find(|(t, _)| *t == tp) else {
+                    continue;
+                };
                 match p.error_code {
                     0 => {}
                     1 => {

@@ -37,7 +37,9 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("address", &self.address).finish()
+        f.debug_struct("Connection")
+            .field("address", &self.address)
+            .finish()
     }
 }
 
@@ -52,7 +54,9 @@ impl Connection {
         let stream = tokio::time::timeout(connection_timeout, TcpStream::connect(address))
             .await
             .map_err(|_| Error::connection(address, format!("Connection timeout to {address}")))?
-            .map_err(|e| Error::connection(address, format!("Connection error: {e} ({address})")))?;
+            .map_err(|e| {
+                Error::connection(address, format!("Connection error: {e} ({address})"))
+            })?;
         stream.set_nodelay(true).ok();
         let (read, write) = stream.into_split();
         let pending: Arc<Mutex<Pending>> = Arc::default();
@@ -232,7 +236,9 @@ async fn read_responses(
             Ok(len) => {
                 break Error::connection(
                     &address,
-                    format!("Invalid response size {len} from {address}: is this a Kafka listener?"),
+                    format!(
+                        "Invalid response size {len} from {address}: is this a Kafka listener?"
+                    ),
                 )
             }
             Err(_) => break Error::connection_closed(&address),

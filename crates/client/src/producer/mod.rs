@@ -12,7 +12,7 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::ProduceRequest;
 use kafka_protocol::protocol::StrBytes;
 
-pub use partitioner::{legacy_murmur2, murmur2, PartitionerKind, Partitioner};
+pub use partitioner::{legacy_murmur2, murmur2, Partitioner, PartitionerKind};
 
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};

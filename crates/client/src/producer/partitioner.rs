@@ -69,8 +69,8 @@ pub fn legacy_murmur2(data: &[u8]) -> i32 {
     let mut h: f64 = (to_int32(SEED as f64) ^ len as i32) as f64;
     for i in 0..len.div_ceil(4) {
         let i4 = i * 4;
-        let mut k: f64 =
-            (byte(i4) + (byte(i4 + 1) << 8) + (byte(i4 + 2) << 16)) as f64 + (byte(i4 + 3) << 24) as f64;
+        let mut k: f64 = (byte(i4) + (byte(i4 + 1) << 8) + (byte(i4 + 2) << 16)) as f64
+            + (byte(i4 + 3) << 24) as f64;
         k *= m;
         k = (to_int32(k) ^ (to_uint32(k) >> 24) as i32) as f64;
         k *= m;

@@ -76,20 +76,21 @@ pub fn encode_batch(records: &[Record], compression: Compression) -> Result<Byte
     buf.put_i32(records.len() as i32);
     let compressed = match compression {
         Compression::None => write_records(&mut buf, records, first_timestamp),
-        Compression::Gzip => codec::Gzip::compress(&mut buf, |b| {
-            write_records(b, records, first_timestamp)
-        }),
-        Compression::Snappy => codec::Snappy::compress(&mut buf, |b| {
-            write_records(b, records, first_timestamp)
-        }),
-        Compression::Lz4 => codec::Lz4::compress(&mut buf, |b| {
-            write_records(b, records, first_timestamp)
-        }),
-        Compression::Zstd => codec::Zstd::compress(&mut buf, |b| {
-            write_records(b, records, first_timestamp)
-        }),
+        Compression::Gzip => {
+            codec::Gzip::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+        }
+        Compression::Snappy => {
+            codec::Snappy::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+        }
+        Compression::Lz4 => {
+            codec::Lz4::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+        }
+        Compression::Zstd => {
+            codec::Zstd::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+        }
     };
-    compressed.map_err(|e| Error::non_retriable(format!("{compression:?} compression failed: {e}")))?;
+    compressed
+        .map_err(|e| Error::non_retriable(format!("{compression:?} compression failed: {e}")))?;
     let batch_length = (buf.len() - 12) as i32;
     buf[8..12].copy_from_slice(&batch_length.to_be_bytes());
     let crc = crc32c::crc32c(&buf[CRC_START..]);
@@ -110,8 +111,7 @@ fn record_body_size(r: &Record, offset_delta: i64, first_timestamp: i64) -> usiz
         + bytes_field_size(r.key.as_ref())
         + bytes_field_size(r.value.as_ref())
         + varlong_len(r.headers.len() as i64)
-        + r
-            .headers
+        + r.headers
             .iter()
             .map(|(k, v)| varlong_len(k.len() as i64) + k.len() + bytes_field_size(v.as_ref()))
             .sum::<usize>()
@@ -144,7 +144,10 @@ fn write_records(
 }
 
 fn write_record(buf: &mut impl BufMut, r: &Record, offset_delta: i64, first_timestamp: i64) {
-    put_varlong(buf, record_body_size(r, offset_delta, first_timestamp) as i64);
+    put_varlong(
+        buf,
+        record_body_size(r, offset_delta, first_timestamp) as i64,
+    );
     buf.put_i8(0); // attributes
     put_varlong(buf, r.timestamp - first_timestamp);
     put_varlong(buf, offset_delta);
@@ -221,7 +224,8 @@ pub struct DecodedRecords {
 
 impl DecodedRecords {
     pub fn bytes(&self, span: Span) -> Option<&[u8]> {
-        (span.len >= 0).then(|| &self.data[span.start as usize..span.start as usize + span.len as usize])
+        (span.len >= 0)
+            .then(|| &self.data[span.start as usize..span.start as usize + span.len as usize])
     }
 
     pub fn headers_of(&self, r: &RecordEntry) -> &[HeaderEntry] {
@@ -251,7 +255,9 @@ pub fn decode_batches(mut raw: Bytes, fetch_offset: i64, out: &mut DecodedRecord
         if magic != 2 {
             return Err(Error::new(
                 crate::error::ErrorClass::NonRetriable,
-                format!("Unsupported MessageSet magic byte {magic}: only record batches v2 are read"),
+                format!(
+                    "Unsupported MessageSet magic byte {magic}: only record batches v2 are read"
+                ),
                 false,
             ));
         }
@@ -430,7 +436,10 @@ mod tests {
             let out = round_trip(c);
             assert_eq!(out.records.len(), 2, "{c:?}");
             let (a, b) = (out.records[0], out.records[1]);
-            assert_eq!((a.offset, a.timestamp, b.offset, b.timestamp), (0, 1000, 1, 1005));
+            assert_eq!(
+                (a.offset, a.timestamp, b.offset, b.timestamp),
+                (0, 1000, 1, 1005)
+            );
             assert_eq!(out.bytes(a.key), Some(&b"k1"[..]));
             assert_eq!(out.bytes(b.key), None);
             assert_eq!(out.bytes(b.value), None);
@@ -441,7 +450,10 @@ mod tests {
                 .collect();
             assert_eq!(headers, [(&b"h"[..], &b"a"[..]), (&b"h"[..], &b"b"[..])]);
             let h = out.batches[0];
-            assert_eq!((h.last_offset_delta, h.first_timestamp, h.max_timestamp), (1, 1000, 1005));
+            assert_eq!(
+                (h.last_offset_delta, h.first_timestamp, h.max_timestamp),
+                (1, 1000, 1005)
+            );
             assert_eq!(h.compression, c as i16);
             assert_eq!(out.next_offset, Some(2));
         }
@@ -470,7 +482,12 @@ mod tests {
     #[test]
     fn records_before_the_fetch_offset_are_skipped() {
         let mut out = DecodedRecords::default();
-        decode_batches(encode_batch(&sample(), Compression::None).unwrap(), 1, &mut out).unwrap();
+        decode_batches(
+            encode_batch(&sample(), Compression::None).unwrap(),
+            1,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out.records.len(), 1);
         assert_eq!(out.records[0].offset, 1);
         assert!(out.headers.is_empty());

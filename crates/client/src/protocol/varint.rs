@@ -44,7 +44,19 @@ mod tests {
 
     #[test]
     fn round_trips_and_sizes_agree() {
-        for v in [0i64, 1, -1, 63, -64, 64, 300, -300, i32::MAX as i64, i64::MIN, i64::MAX] {
+        for v in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            300,
+            -300,
+            i32::MAX as i64,
+            i64::MIN,
+            i64::MAX,
+        ] {
             let mut buf = Vec::new();
             put_varlong(&mut buf, v);
             assert_eq!(buf.len(), varlong_len(v), "size of {v}");

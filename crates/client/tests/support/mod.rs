@@ -21,13 +21,20 @@ pub fn brokers() -> Vec<String> {
 
 fn start_tansu() -> String {
     let tansu = std::env::var("KAFKARS_TANSU").unwrap_or_else(|_| {
-        format!("{}/.cache/kafkars/tansu-0.6.0/bin/tansu", std::env::var("HOME").unwrap())
+        format!(
+            "{}/.cache/kafkars/tansu-0.6.0/bin/tansu",
+            std::env::var("HOME").unwrap()
+        )
     });
     assert!(
         std::path::Path::new(&tansu).exists(),
         "no broker: set KAFKA_BROKERS, or install tansu with `node scripts/ensure-tansu.js`"
     );
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let address = format!("127.0.0.1:{port}");
     let script = format!(
         "{tansu} broker --listener-url tcp://{address} --advertised-listener-url tcp://{address} \
@@ -35,10 +42,19 @@ fn start_tansu() -> String {
          while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $b",
         parent = std::process::id()
     );
-    Command::new("sh").arg("-c").arg(script).spawn().expect("start tansu");
+    // The watcher shell outlives this function on purpose; it stops tansu when we exit.
+    #[allow(clippy::zombie_processes)]
+    let _watcher = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .spawn()
+        .expect("start tansu");
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(&address).is_err() {
-        assert!(Instant::now() < deadline, "tansu did not listen on {address}");
+        assert!(
+            Instant::now() < deadline,
+            "tansu did not listen on {address}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     address
