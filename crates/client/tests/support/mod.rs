@@ -14,12 +14,13 @@ pub fn brokers() -> Vec<String> {
     BROKERS
         .get_or_init(|| match std::env::var("KAFKA_BROKERS") {
             Ok(list) => list.split(',').map(str::to_string).collect(),
-            Err(_) => vec![start_tansu()],
+            Err(_) => vec![start_tansu(None)],
         })
         .clone()
 }
 
-fn start_tansu() -> String {
+/// Starts a tansu of this test binary's own; `advertise` overrides the address it hands clients.
+pub fn start_tansu(advertise: Option<&str>) -> String {
     let tansu = std::env::var("KAFKARS_TANSU").unwrap_or_else(|_| {
         format!(
             "{}/.cache/kafkars/tansu-0.6.0/bin/tansu",
@@ -36,8 +37,9 @@ fn start_tansu() -> String {
         .unwrap()
         .port();
     let address = format!("127.0.0.1:{port}");
+    let advertised = advertise.unwrap_or(&address);
     let script = format!(
-        "{tansu} broker --listener-url tcp://{address} --advertised-listener-url tcp://{address} \
+        "{tansu} broker --listener-url tcp://{address} --advertised-listener-url tcp://{advertised} \
          --storage-engine memory://tansu/ >/dev/null 2>&1 & b=$!; \
          while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $b",
         parent = std::process::id()
