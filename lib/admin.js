@@ -77,7 +77,7 @@ const createAdmin = ({ config, logger, options }) => {
       partitions: partitions.map(({ partition, offset, metadata }) => ({
         partition,
         offset,
-        metadata: metadata === undefined ? null : metadata,
+        metadata: metadata || null,
       })),
     }))
   }

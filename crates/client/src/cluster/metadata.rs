@@ -36,13 +36,19 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// The new metadata, keeping topics the response did not mention, and the first topic-level
-    /// error the broker reported (the topics without one are still cached).
+    /// The new metadata and the first topic-level error the broker reported (the topics without
+    /// one are still cached). A partial answer keeps the topics it did not mention; a listing of
+    /// every topic (`complete`) replaces them, so deleted topics drop out.
     pub fn from_response(
         response: &MetadataResponse,
         previous: &Metadata,
+        complete: bool,
     ) -> (Metadata, Option<Error>) {
-        let mut topics = previous.topics.clone();
+        let mut topics = if complete {
+            HashMap::new()
+        } else {
+            previous.topics.clone()
+        };
         let mut failure = None;
         for t in &response.topics {
             let Some(name) = t.name.as_ref().map(|n| n.as_str().to_string()) else {

@@ -116,7 +116,8 @@ impl Cluster {
             }))
             .with_allow_auto_topic_creation(allow_auto_create);
         let response = conn.send(&request).await?;
-        let (metadata, failure) = Metadata::from_response(&response, &self.metadata());
+        let (metadata, failure) =
+            Metadata::from_response(&response, &self.metadata(), topics.is_none());
         *self.metadata.write().unwrap() = Arc::new(metadata);
         failure.map_or(Ok(()), Err)
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
@@ -54,8 +55,31 @@ fn sb(s: &str) -> StrBytes {
     StrBytes::from_string(s.to_string())
 }
 
-/// Joins and syncs; `member_id` carries over between generations (empty on first join).
+/// Joins and syncs; `member_id` carries over between generations (empty on first join). A
+/// rebalance that starts meanwhile (another member joining or leaving) means joining again, as
+/// KafkaJS does, though the broker calls those errors non-retriable.
 pub async fn join_and_sync(
+    cluster: &Cluster,
+    config: &ConsumerConfig,
+    member_id: &mut String,
+    topics: &[String],
+) -> Result<Generation> {
+    const MAX_REJOINS: u32 = 20;
+    let mut rejoins = 0;
+    loop {
+        match join_and_sync_once(cluster, config, member_id, topics).await {
+            Err(e) if is_rebalancing(&e) && rejoins < MAX_REJOINS => {
+                if e.protocol.map(|p| p.code) == Some(UNKNOWN_MEMBER_ID) {
+                    member_id.clear();
+                }
+                rejoins += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn join_and_sync_once(
     cluster: &Cluster,
     config: &ConsumerConfig,
     member_id: &mut String,
@@ -201,15 +225,20 @@ pub async fn commit(
 }
 
 pub async fn leave(config: &ConsumerConfig, generation: &Generation) -> Result<()> {
-    let response = generation
-        .coordinator
-        .send(
-            &LeaveGroupRequest::default()
-                .with_group_id(sb(&config.group_id).into())
-                .with_member_id(sb(&generation.member_id)),
-        )
-        .await?;
-    match response.error_code {
+    let coordinator = &generation.coordinator;
+    let mut request = LeaveGroupRequest::default().with_group_id(sb(&config.group_id).into());
+    // Since v3 a request names the members leaving; before, the one member.
+    if coordinator.version_for::<LeaveGroupRequest>()? >= 3 {
+        request.members = vec![MemberIdentity::default().with_member_id(sb(&generation.member_id))];
+    } else {
+        request.member_id = sb(&generation.member_id);
+    }
+    let response = coordinator.send(&request).await?;
+    let code = match response.members.first() {
+        Some(member) if response.error_code == 0 => member.error_code,
+        _ => response.error_code,
+    };
+    match code {
         0 | UNKNOWN_MEMBER_ID => Ok(()),
         code => Err(Error::protocol(code)),
     }

@@ -1,0 +1,58 @@
+// The admin calls tests and users lean on, with KafkaJS's result shapes.
+const { newKafka, unique } = require('./helpers')
+
+describe('admin', () => {
+  let admin
+  const topic = unique('admin-topic')
+
+  beforeAll(async () => {
+    admin = newKafka().admin()
+    await admin.connect()
+  })
+  afterAll(() => admin.disconnect())
+
+  test('createTopics resolves true for a new topic and false when it exists', async () => {
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] })).toBe(true)
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] })).toBe(false)
+  })
+
+  test('listTopics includes it', async () => {
+    expect(await admin.listTopics()).toContain(topic)
+  })
+
+  test('fetchTopicMetadata describes its partitions', async () => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
+    expect(topics).toHaveLength(1)
+    expect(topics[0].name).toBe(topic)
+    expect(topics[0].partitions.map(p => p.partitionId).sort()).toEqual([0, 1, 2])
+    for (const p of topics[0].partitions) {
+      expect(p).toEqual({
+        partitionErrorCode: 0,
+        partitionId: expect.any(Number),
+        leader: expect.any(Number),
+        replicas: expect.any(Array),
+        isr: expect.any(Array),
+        offlineReplicas: expect.any(Array),
+      })
+    }
+  })
+
+  test('fetchTopicOffsets gives string offsets per partition', async () => {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    expect(offsets.sort((a, b) => a.partition - b.partition)).toEqual(
+      [0, 1, 2].map(partition => ({ partition, offset: '0', high: '0', low: '0' }))
+    )
+  })
+
+  test('fetchOffsets reports -1 for a group without commits', async () => {
+    const offsets = await admin.fetchOffsets({ groupId: unique('nobody'), topics: [topic] })
+    expect(offsets).toHaveLength(1)
+    expect(offsets[0].topic).toBe(topic)
+    expect(offsets[0].partitions.map(p => [p.partition, p.offset]).sort()).toEqual([[0, '-1'], [1, '-1'], [2, '-1']])
+  })
+
+  test('deleteTopics removes it', async () => {
+    await admin.deleteTopics({ topics: [topic] })
+    expect(await admin.listTopics()).not.toContain(topic)
+  })
+})

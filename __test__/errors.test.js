@@ -1,0 +1,82 @@
+// Wrong arguments and unreachable brokers fail with KafkaJS's error classes and `retriable`.
+const { client, newKafka, isKafkars, createTopic, brokers } = require('./helpers')
+
+const caught = async fn => {
+  try {
+    await fn()
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a rejection')
+}
+
+test('an unreachable broker fails connect with KafkaJSNumberOfRetriesExceeded after the retries', async () => {
+  const kafka = newKafka({ brokers: ['127.0.0.1:1'], retry: { retries: 1, initialRetryTime: 50 } })
+  const producer = kafka.producer()
+  const error = await caught(() => producer.connect())
+  expect(error).toBeInstanceOf(client().KafkaJSNumberOfRetriesExceeded)
+  expect(error).toBeInstanceOf(Error)
+  expect(error.name).toBe('KafkaJSNumberOfRetriesExceeded')
+  expect(error.retriable).toBe(false)
+  expect(error.retryCount).toBe(1)
+  expect(error.cause.name).toBe('KafkaJSConnectionError')
+  expect(error.message).toMatch(/127\.0\.0\.1:1/)
+})
+
+test('send before connect rejects with KafkaJSError', async () => {
+  const producer = newKafka().producer()
+  const error = await caught(() => producer.send({ topic: 'x', messages: [{ value: 'v' }] }))
+  expect(error).toBeInstanceOf(client().KafkaJSError)
+  expect(error.name).toBe('KafkaJSError')
+  expect(error.message).toBe('The producer is disconnected')
+})
+
+describe('send with missing arguments', () => {
+  let producer
+  beforeAll(async () => {
+    producer = newKafka().producer()
+    await producer.connect()
+  })
+  afterAll(() => producer.disconnect())
+
+  test('without a topic: KafkaJSNonRetriableError', async () => {
+    const error = await caught(() => producer.send({ messages: [{ value: 'v' }] }))
+    expect(error).toBeInstanceOf(client().KafkaJSNonRetriableError)
+    expect(error.name).toBe('KafkaJSNonRetriableError')
+    expect(error.retriable).toBe(false)
+  })
+
+  test('without messages: KafkaJSNonRetriableError', async () => {
+    const error = await caught(() => producer.send({ topic: 'some-topic' }))
+    expect(error.name).toBe('KafkaJSNonRetriableError')
+    expect(error.message).toBe('Invalid messages array [undefined] for topic "some-topic"')
+  })
+
+  test('a message without value: KafkaJSNonRetriableError', async () => {
+    const error = await caught(() => producer.send({ topic: 'some-topic', messages: [{ key: 'k' }] }))
+    expect(error.name).toBe('KafkaJSNonRetriableError')
+  })
+})
+
+test('a consumer without groupId is refused', () => {
+  expect(() => newKafka().consumer({})).toThrow(client().KafkaJSNonRetriableError)
+})
+
+test('brokers may be an async function returning the seed list', async () => {
+  const topic = await createTopic()
+  const kafka = newKafka({ brokers: async () => brokers() })
+  const producer = kafka.producer()
+  await producer.connect()
+  const [result] = await producer.send({ topic, messages: [{ value: 'v' }] })
+  await producer.disconnect()
+  expect(result.topicName).toBe(topic)
+})
+
+// kafkars only: KafkaJS has no native code to panic.
+;(isKafkars ? test : test.skip)('a Rust panic rejects the Promise and Node carries on', async () => {
+  const native = require('../native')
+  await expect(native.__panicForTesting()).rejects.toThrow(/deliberate panic/)
+  const producer = newKafka().producer()
+  await producer.connect()
+  await producer.disconnect()
+})

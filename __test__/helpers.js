@@ -1,0 +1,51 @@
+// What every test file shares: the client under test (KAFKA_CLIENT=kafkajs runs the same tests
+// against KafkaJS itself), the broker, unique names and small waiting helpers.
+const crypto = require('node:crypto')
+
+const clientName = process.env.KAFKA_CLIENT === 'kafkajs' ? 'kafkajs' : 'kafkars'
+const client = () => require(clientName === 'kafkajs' ? 'kafkajs' : '..')
+const isKafkars = clientName === 'kafkars'
+
+const brokers = () => process.env.KAFKA_BROKERS.split(',')
+const unique = prefix => `${prefix}-${crypto.randomBytes(6).toString('hex')}`
+
+const newKafka = (config = {}) => {
+  const { Kafka, logLevel } = client()
+  return new Kafka({ clientId: 'kafkars-tests', brokers: brokers(), logLevel: logLevel.NOTHING, ...config })
+}
+
+const createTopic = async ({ topic = unique('topic'), partitions = 1 } = {}) => {
+  const admin = newKafka().admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] })
+  } finally {
+    await admin.disconnect()
+  }
+  return topic
+}
+
+const waitFor = async (predicate, { timeout = 60000, interval = 50, what = 'condition' } = {}) => {
+  const deadline = Date.now() + timeout
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise(r => setTimeout(r, interval))
+  }
+}
+
+/** Runs a consumer of a new group (unless given) until `count` messages arrived; returns them. */
+const consumeMessages = async ({ topic, count, groupId = unique('group'), consumerConfig = {} }) => {
+  const consumer = newKafka().consumer({ groupId, ...consumerConfig })
+  const received = []
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({ eachMessage: async payload => void received.push(payload) })
+  try {
+    await waitFor(() => received.length >= count, { what: `${count} messages on ${topic}` })
+  } finally {
+    await consumer.disconnect()
+  }
+  return received
+}
+
+module.exports = { client, clientName, isKafkars, brokers, unique, newKafka, createTopic, waitFor, consumeMessages }
