@@ -38,6 +38,7 @@ const createProducer = ({ config, logger, options }) => {
     allowAutoTopicCreation = true,
     idempotent = false,
     transactionalId,
+    maxInFlightRequests,
   } = options
   const producerLogger = logger.namespace('Producer')
   const { events, emitter, on } = createInstrumentation('producer', producerLogger)
@@ -56,7 +57,12 @@ const createProducer = ({ config, logger, options }) => {
 
   const connect = async () => {
     const client = await nativeClientOptions(config, retryOptions(config.retry, retry))
-    engine = new native.NativeProducer(client, { allowAutoTopicCreation, partitioner, retry: client.retry })
+    engine = new native.NativeProducer(client, {
+      allowAutoTopicCreation,
+      partitioner,
+      retry: client.retry,
+      maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
+    })
     await call(engine.connect())
     status = CONNECTION.CONNECTED
     emitter.emit(events.CONNECT)

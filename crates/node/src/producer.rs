@@ -19,6 +19,9 @@ pub struct ProducerOptions {
     /// `"default"` or `"legacy"`.
     pub partitioner: String,
     pub retry: Option<RetryOptions>,
+    /// KafkaJS's `maxInFlightRequests` per broker; unset (KafkaJS: unlimited) lets five requests
+    /// fly, and concurrent sends beyond that share requests.
+    pub max_in_flight_requests: Option<u32>,
 }
 
 #[napi(object)]
@@ -129,6 +132,7 @@ impl NativeProducer {
                 ProducerConfig {
                     allow_auto_topic_creation: options.allow_auto_topic_creation,
                     partitioner,
+                    max_in_flight_requests: options.max_in_flight_requests.unwrap_or(5) as usize,
                 },
             ),
         }

@@ -1,6 +1,7 @@
 //! The producer: partitions messages, groups them per leader and sends one ProduceRequest per
 //! broker, retrying the partitions whose leadership moved.
 
+mod accumulator;
 mod partitioner;
 
 use std::collections::HashMap;
@@ -8,21 +9,21 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::ProduceRequest;
-use kafka_protocol::protocol::StrBytes;
 
 pub use partitioner::{legacy_murmur2, murmur2, Partitioner, PartitionerKind};
 
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
-use crate::protocol::records::{encode_batch, Compression, Record};
+use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
+use accumulator::{split_by_size, PartOutcome, RecordAccumulator};
 
 #[derive(Debug, Clone)]
 pub struct ProducerConfig {
     pub allow_auto_topic_creation: bool,
     pub partitioner: PartitionerKind,
+    /// Requests in flight per broker; concurrent sends beyond it share the next request.
+    pub max_in_flight_requests: usize,
 }
 
 impl Default for ProducerConfig {
@@ -30,6 +31,7 @@ impl Default for ProducerConfig {
         ProducerConfig {
             allow_auto_topic_creation: true,
             partitioner: PartitionerKind::Default,
+            max_in_flight_requests: 5,
         }
     }
 }
@@ -84,15 +86,16 @@ pub struct Producer {
     cluster: Arc<Cluster>,
     config: ProducerConfig,
     partitioner: Partitioner,
+    accumulator: RecordAccumulator,
 }
 
 impl Producer {
     pub fn new(cluster: Arc<Cluster>, config: ProducerConfig) -> Self {
-        let partitioner = Partitioner::new(config.partitioner);
         Producer {
+            partitioner: Partitioner::new(config.partitioner),
+            accumulator: RecordAccumulator::new(config.max_in_flight_requests),
             cluster,
             config,
-            partitioner,
         }
     }
 
@@ -104,35 +107,43 @@ impl Producer {
         self.cluster.disconnect().await
     }
 
-    /// Sends every message; resolves once the broker acknowledged them as `acks` asks.
+    /// Sends every message; resolves once the broker acknowledged them as `acks` asks, with one
+    /// `RecordMetadata` per topic-partition written (none for acks 0).
     pub async fn send(
         &self,
         batch: Vec<TopicMessages>,
         options: SendOptions,
     ) -> Result<Vec<RecordMetadata>> {
-        let topics: Vec<String> = {
-            let mut seen = Vec::new();
-            for tm in &batch {
-                if !seen.contains(&tm.topic) {
-                    seen.push(tm.topic.clone());
-                }
+        let mut topics: Vec<String> = Vec::new();
+        for tm in &batch {
+            if !topics.contains(&tm.topic) {
+                topics.push(tm.topic.clone());
             }
-            seen
-        };
+        }
         self.cluster
             .topics_metadata(&topics, self.config.allow_auto_topic_creation)
             .await?;
-        let pending = Mutex::new(self.partition(batch)?);
-        let results = Mutex::new(Vec::new());
+        let parts: Vec<(TopicPartition, Vec<Record>)> = self
+            .partition(batch)?
+            .into_iter()
+            .flat_map(|(tp, records)| {
+                split_by_size(records)
+                    .into_iter()
+                    .map(move |chunk| (tp.clone(), chunk))
+            })
+            .collect();
+        let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
+        let pending = Mutex::new(parts);
+        let written = Mutex::new(Vec::new());
         retry(&self.cluster.config().retry, |attempt| {
-            let (pending, results, topics) = (&pending, &results, &topics);
+            let (pending, written, topics) = (&pending, &written, &topics);
             async move {
                 if attempt > 0 {
                     self.cluster.refresh_metadata(topics, false).await?;
                 }
                 let work = std::mem::take(&mut *pending.lock().unwrap());
                 let (done, failed, error) = self.send_round(work, options).await;
-                results.lock().unwrap().extend(done);
+                written.lock().unwrap().extend(done);
                 let failed_any = !failed.is_empty();
                 *pending.lock().unwrap() = failed;
                 match error {
@@ -143,7 +154,26 @@ impl Producer {
             }
         })
         .await?;
-        Ok(results.into_inner().unwrap())
+        if options.acks == 0 {
+            return Ok(Vec::new());
+        }
+        // One entry per topic-partition, at the first offset this send wrote there.
+        let written = written.into_inner().unwrap();
+        let mut out: Vec<RecordMetadata> = Vec::new();
+        for tp in order {
+            if out
+                .iter()
+                .any(|r| r.topic_name == tp.0 && r.partition == tp.1)
+            {
+                continue;
+            }
+            let first = written
+                .iter()
+                .filter(|r| r.topic_name == tp.0 && r.partition == tp.1)
+                .min_by_key(|r| r.base_offset);
+            out.extend(first.cloned());
+        }
+        Ok(out)
     }
 
     /// Groups messages by topic-partition, in send order, encoded as records.
@@ -184,8 +214,9 @@ impl Producer {
         Ok(groups)
     }
 
-    /// One attempt: a request per leader, concurrently. Returns what was written, what must be
-    /// retried, and the error that ends the send (non-retriable) or explains the retry.
+    /// One attempt: every part through the accumulator, concurrently. Returns what was
+    /// written, what must be retried, and the error that ends the send (non-retriable) or
+    /// explains the retry.
     async fn send_round(
         &self,
         work: Vec<(TopicPartition, Vec<Record>)>,
@@ -196,124 +227,39 @@ impl Producer {
         Option<Error>,
     ) {
         let metadata = self.cluster.metadata();
-        let mut by_leader: HashMap<i32, Vec<(TopicPartition, Vec<Record>)>> = HashMap::new();
-        let mut failed = Vec::new();
-        let mut error = None;
-        for (tp, records) in work {
-            match metadata.leader(&tp.0, tp.1) {
-                Ok(leader) => by_leader.entry(leader).or_default().push((tp, records)),
-                Err(e) => {
-                    error.get_or_insert(e);
-                    failed.push((tp, records));
-                }
+        let attempts = work.into_iter().map(|(tp, records)| {
+            let metadata = &metadata;
+            async move {
+                let leader = match metadata.leader(&tp.0, tp.1) {
+                    Ok(leader) => leader,
+                    Err(e) => return (tp, PartOutcome::Failed(records, e)),
+                };
+                let conn = match self.cluster.broker(leader).await {
+                    Ok(c) => c,
+                    Err(e) => return (tp, PartOutcome::Failed(records, e)),
+                };
+                let outcome = self
+                    .accumulator
+                    .produce(conn, leader, tp.clone(), records, options)
+                    .await;
+                (tp, outcome)
             }
-        }
-        let requests = by_leader
-            .into_iter()
-            .map(|(leader, parts)| self.produce_to(leader, parts, options));
+        });
         let mut done = Vec::new();
-        for (written, retry_parts, e) in join_all(requests).await {
-            done.extend(written);
-            failed.extend(retry_parts);
-            if let Some(e) = e {
-                // A non-retriable error outranks a retriable one: it must end the send.
-                if error.as_ref().is_none_or(|prev: &Error| prev.retriable) {
-                    error = Some(e);
+        let mut failed = Vec::new();
+        let mut error: Option<Error> = None;
+        for (tp, outcome) in futures::future::join_all(attempts).await {
+            match outcome {
+                PartOutcome::Written(r) => done.push(r),
+                PartOutcome::Failed(records, e) => {
+                    // A non-retriable error outranks a retriable one: it must end the send.
+                    if error.as_ref().is_none_or(|prev| prev.retriable) {
+                        error = Some(e);
+                    }
+                    failed.push((tp, records));
                 }
             }
         }
         (done, failed, error)
     }
-
-    async fn produce_to(
-        &self,
-        leader: i32,
-        parts: Vec<(TopicPartition, Vec<Record>)>,
-        options: SendOptions,
-    ) -> (
-        Vec<RecordMetadata>,
-        Vec<(TopicPartition, Vec<Record>)>,
-        Option<Error>,
-    ) {
-        let request = match build_request(&parts, options) {
-            Ok(r) => r,
-            Err(e) => return (Vec::new(), Vec::new(), Some(e)),
-        };
-        let conn = match self.cluster.broker(leader).await {
-            Ok(c) => c,
-            Err(e) => return (Vec::new(), parts, Some(e)),
-        };
-        if options.acks == 0 {
-            return match conn.send_no_response(&request).await {
-                Ok(()) => (Vec::new(), Vec::new(), None),
-                Err(e) => (Vec::new(), parts, Some(e)),
-            };
-        }
-        let response = match conn.send(&request).await {
-            Ok(r) => r,
-            Err(e) => return (Vec::new(), parts, Some(e)),
-        };
-        let mut by_tp: HashMap<TopicPartition, Vec<Record>> = parts.into_iter().collect();
-        let mut written = Vec::new();
-        let mut retry_parts = Vec::new();
-        let mut error = None;
-        for topic in response.responses {
-            let name = topic.name.as_str().to_string();
-            for p in topic.partition_responses {
-                let records = by_tp.remove(&(name.clone(), p.index));
-                if p.error_code == 0 {
-                    written.push(RecordMetadata {
-                        topic_name: name.clone(),
-                        partition: p.index,
-                        error_code: 0,
-                        base_offset: p.base_offset,
-                        log_append_time: p.log_append_time_ms,
-                        log_start_offset: p.log_start_offset,
-                    });
-                    continue;
-                }
-                let e = Error::protocol(p.error_code).at(&name, p.index);
-                if e.retriable {
-                    if let Some(records) = records {
-                        retry_parts.push(((name.clone(), p.index), records));
-                    }
-                }
-                if error.as_ref().is_none_or(|prev: &Error| prev.retriable) {
-                    error = Some(e);
-                }
-            }
-        }
-        // A partition the broker did not answer for was not written: send it again.
-        retry_parts.extend(by_tp);
-        (written, retry_parts, error)
-    }
-}
-
-fn build_request(
-    parts: &[(TopicPartition, Vec<Record>)],
-    options: SendOptions,
-) -> Result<ProduceRequest> {
-    let mut topics: Vec<TopicProduceData> = Vec::new();
-    for ((topic, partition), records) in parts {
-        let data = PartitionProduceData::default()
-            .with_index(*partition)
-            .with_records(Some(encode_batch(records, options.compression)?));
-        match topics.iter_mut().find(|t| t.name.as_str() == topic) {
-            Some(t) => t.partition_data.push(data),
-            None => topics.push(
-                TopicProduceData::default()
-                    .with_name(StrBytes::from_string(topic.clone()).into())
-                    .with_partition_data(vec![data]),
-            ),
-        }
-    }
-    Ok(ProduceRequest::default()
-        .with_acks(options.acks)
-        .with_timeout_ms(options.timeout_ms)
-        .with_topic_data(topics))
-}
-
-/// Awaits futures concurrently on the current task.
-async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    futures::future::join_all(futures).await
 }

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::protocol::varint::{get_varlong, put_varint, put_varlong, varlong_len};
 
 /// Compression codecs, numbered as KafkaJS's `CompressionTypes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Compression {
     #[default]
     None = 0,
@@ -52,7 +52,11 @@ const BATCH_OVERHEAD: usize = 61;
 const CRC_START: usize = 21;
 
 /// Encodes records as one v2 batch with base offset 0 (the broker assigns offsets).
-pub fn encode_batch(records: &[Record], compression: Compression) -> Result<Bytes> {
+pub fn encode_batch<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    compression: Compression,
+) -> Result<Bytes> {
+    let records: Vec<&Record> = records.into_iter().collect();
     let first_timestamp = records.iter().map(|r| r.timestamp).min().unwrap_or(0);
     let max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(0);
     let body_size: usize = records
@@ -75,18 +79,18 @@ pub fn encode_batch(records: &[Record], compression: Compression) -> Result<Byte
     buf.put_i32(-1); // base sequence
     buf.put_i32(records.len() as i32);
     let compressed = match compression {
-        Compression::None => write_records(&mut buf, records, first_timestamp),
+        Compression::None => write_records(&mut buf, &records, first_timestamp),
         Compression::Gzip => {
-            codec::Gzip::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+            codec::Gzip::compress(&mut buf, |b| write_records(b, &records, first_timestamp))
         }
         Compression::Snappy => {
-            codec::Snappy::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+            codec::Snappy::compress(&mut buf, |b| write_records(b, &records, first_timestamp))
         }
         Compression::Lz4 => {
-            codec::Lz4::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+            codec::Lz4::compress(&mut buf, |b| write_records(b, &records, first_timestamp))
         }
         Compression::Zstd => {
-            codec::Zstd::compress(&mut buf, |b| write_records(b, records, first_timestamp))
+            codec::Zstd::compress(&mut buf, |b| write_records(b, &records, first_timestamp))
         }
     };
     compressed
@@ -134,7 +138,7 @@ fn put_bytes_field(buf: &mut impl BufMut, b: Option<&Bytes>) {
 
 fn write_records(
     buf: &mut impl BufMut,
-    records: &[Record],
+    records: &[&Record],
     first_timestamp: i64,
 ) -> anyhow::Result<()> {
     for (i, r) in records.iter().enumerate() {

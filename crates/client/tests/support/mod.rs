@@ -1,6 +1,9 @@
 //! A real broker for the crate's tests: `KAFKA_BROKERS` when set, else a tansu started once per
 //! test binary on a free port, watched by a shell that stops it when this process exits.
 
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
