@@ -42,12 +42,11 @@ const createProducer = ({ config, logger, options }) => {
   } = options
   const producerLogger = logger.namespace('Producer')
   const { events, emitter, on } = createInstrumentation('producer', producerLogger)
-  const partitioner = createPartitioner == null ? 'default' : createPartitioner[NATIVE_KIND]
-  if (partitioner === undefined) {
-    throw new KafkaJSNotImplemented(
-      'kafkars does not run custom partitioners yet; use Partitioners.DefaultPartitioner or LegacyPartitioner'
-    )
-  }
+  // A built-in partitioner runs in the engine; a user's function runs here, per message, as
+  // KafkaJS calls it, and the engine gets explicit partitions.
+  const nativeKind = createPartitioner == null ? 'default' : createPartitioner[NATIVE_KIND]
+  const partitioner = nativeKind === undefined ? 'default' : nativeKind
+  const customPartitioner = nativeKind === undefined ? createPartitioner() : null
   if (idempotent || transactionalId) {
     throw new KafkaJSNotImplemented('kafkars does not support idempotent or transactional producers yet')
   }
@@ -97,11 +96,25 @@ const createProducer = ({ config, logger, options }) => {
     }
     if (status === CONNECTION.DISCONNECTED) throw new KafkaJSError('The producer is disconnected')
 
-    const batch = topicMessages.map(({ topic, messages }) => ({
-      topic,
-      messages: messages.map(toNativeMessage),
-    }))
+    const batch = customPartitioner
+      ? await partitionInJs(topicMessages)
+      : topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(toNativeMessage) }))
     return call(engine.send(batch, acks, timeout, compression))
+  }
+
+  const partitionInJs = async topicMessages => {
+    const topics = [...new Set(topicMessages.map(({ topic }) => topic))]
+    const metadata = await call(engine.topicMetadata(topics))
+    return topicMessages.map(({ topic, messages }) => {
+      const partitionMetadata = metadata.find(t => t.name === topic).partitions
+      return {
+        topic,
+        messages: messages.map(message => ({
+          ...toNativeMessage(message),
+          partition: customPartitioner({ topic, partitionMetadata, message }),
+        })),
+      }
+    })
   }
 
   const send = async ({ acks, timeout, compression, topic, messages }) => {

@@ -1,7 +1,7 @@
 //! `NativeAdmin`: the admin calls, results shaped as KafkaJS returns them.
 
 use kafkars_client::admin::{Admin, NewTopic};
-use kafkars_client::cluster::Cluster;
+use kafkars_client::cluster::{Cluster, TopicMetadata};
 use napi::Result;
 use napi_derive::napi;
 
@@ -36,6 +36,26 @@ pub struct PartitionMetadataOutput {
 pub struct TopicMetadataOutput {
     pub name: String,
     pub partitions: Vec<PartitionMetadataOutput>,
+}
+
+impl From<&TopicMetadata> for TopicMetadataOutput {
+    fn from(t: &TopicMetadata) -> Self {
+        TopicMetadataOutput {
+            name: t.name.clone(),
+            partitions: t
+                .partitions
+                .iter()
+                .map(|p| PartitionMetadataOutput {
+                    partition_error_code: p.error_code as i32,
+                    partition_id: p.partition_id,
+                    leader: p.leader,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    offline_replicas: p.offline_replicas.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[napi(object)]

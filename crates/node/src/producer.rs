@@ -10,6 +10,7 @@ use napi::bindgen_prelude::{Buffer, Either};
 use napi::Result;
 use napi_derive::napi;
 
+use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
 use crate::error::to_napi;
 
@@ -147,6 +148,17 @@ impl NativeProducer {
     pub async fn disconnect(&self) -> Result<()> {
         self.producer.disconnect().await;
         Ok(())
+    }
+
+    /// Topic metadata for a custom (JavaScript) partitioner.
+    #[napi]
+    pub async fn topic_metadata(&self, topics: Vec<String>) -> Result<Vec<TopicMetadataOutput>> {
+        let metas = self
+            .producer
+            .topics_metadata(&topics)
+            .await
+            .map_err(to_napi)?;
+        Ok(metas.iter().map(|t| t.as_ref().into()).collect())
     }
 
     /// Sends every topic's messages; resolves with KafkaJS's RecordMetadata list.

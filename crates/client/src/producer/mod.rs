@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 pub use partitioner::{legacy_murmur2, murmur2, Partitioner, PartitionerKind};
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, TopicMetadata};
 use crate::error::{Error, Result};
 use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
@@ -105,6 +105,27 @@ impl Producer {
 
     pub async fn disconnect(&self) {
         self.cluster.disconnect().await
+    }
+
+    /// Metadata of `topics`, loaded (and, if allowed, auto-created) when missing: what a custom
+    /// partitioner is shown.
+    pub async fn topics_metadata(&self, topics: &[String]) -> Result<Vec<Arc<TopicMetadata>>> {
+        let metadata = self
+            .cluster
+            .topics_metadata(topics, self.config.allow_auto_topic_creation)
+            .await?;
+        topics
+            .iter()
+            .map(|t| {
+                metadata.topic(t).cloned().ok_or_else(|| {
+                    Error::new(
+                        crate::error::ErrorClass::TopicMetadataNotLoaded,
+                        format!("Topic metadata not loaded for {t}"),
+                        true,
+                    )
+                })
+            })
+            .collect()
     }
 
     /// Sends every message; resolves once the broker acknowledged them as `acks` asks, with one

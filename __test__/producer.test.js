@@ -1,0 +1,102 @@
+// The producer API beyond the quickstart, proven on KafkaJS first.
+const { client, clientName, newKafka, createTopic, consumeMessages } = require('./helpers')
+// KafkaJS's own legacy hash is the oracle for LegacyPartitioner.
+const legacyMurmur2 = require('kafkajs/src/producer/partitioners/legacy/murmur2')
+
+const connected = async (options = {}) => {
+  const producer = newKafka().producer(options)
+  await producer.connect()
+  return producer
+}
+
+test('a custom partitioner is called with KafkaJS arguments and its choice is used', async () => {
+  const topic = await createTopic({ partitions: 3 })
+  const calls = []
+  const createPartitioner = () => args => {
+    calls.push(args)
+    return 2
+  }
+  const producer = await connected({ createPartitioner })
+  const result = await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] })
+  await producer.disconnect()
+  expect(result.map(r => r.partition)).toEqual([2])
+  expect(calls).toHaveLength(1)
+  const [{ topic: calledTopic, partitionMetadata, message }] = calls
+  expect(calledTopic).toBe(topic)
+  expect(message).toMatchObject({ key: 'k', value: 'v' })
+  expect(partitionMetadata.map(p => p.partitionId).sort()).toEqual([0, 1, 2])
+  expect(Object.keys(partitionMetadata[0]).sort()).toEqual(
+    ['isr', 'leader', 'offlineReplicas', 'partitionErrorCode', 'partitionId', 'replicas']
+  )
+})
+
+test('LegacyPartitioner places keys where KafkaJS 1.x did', async () => {
+  const partitions = 5
+  const topic = await createTopic({ partitions })
+  const producer = await connected({ createPartitioner: client().Partitioners.LegacyPartitioner })
+  const keys = ['', 'a', 'abcde', 'héllo', 'my-key', Buffer.from([9, 8, 7])]
+  for (let i = 0; i < 60; i++) keys.push(`legacy-${i}`)
+  const landed = []
+  for (const key of keys) landed.push((await producer.send({ topic, messages: [{ key, value: 'v' }] }))[0].partition)
+  await producer.disconnect()
+  expect(landed).toEqual(keys.map(key => (legacyMurmur2(key) & 0x7fffffff) % partitions))
+})
+
+test('JavaCompatiblePartitioner is the default partitioner', () => {
+  const { Partitioners } = client()
+  expect(Partitioners.JavaCompatiblePartitioner).toBe(Partitioners.DefaultPartitioner)
+})
+
+test('sendBatch writes to several topics in one call', async () => {
+  const [a, b] = [await createTopic(), await createTopic()]
+  const producer = await connected()
+  const result = await producer.sendBatch({
+    topicMessages: [
+      { topic: a, messages: [{ value: 'a1' }, { value: 'a2' }] },
+      { topic: b, messages: [{ value: 'b1' }] },
+    ],
+  })
+  await producer.disconnect()
+  expect(result.map(r => [r.topicName, r.partition, r.baseOffset]).sort()).toEqual(
+    [[a, 0, '0'], [b, 0, '0']].sort()
+  )
+})
+
+test('concurrent sends each resolve with their own offsets', async () => {
+  const topic = await createTopic()
+  const producer = await connected()
+  const results = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => producer.send({ topic, messages: [{ value: `m${i}` }] }))
+  )
+  await producer.disconnect()
+  const offsets = results.map(([r]) => Number(r.baseOffset)).sort((x, y) => x - y)
+  expect(offsets).toEqual(Array.from({ length: 100 }, (_, i) => i))
+  const received = await consumeMessages({ topic, count: 100 })
+  const byOffset = new Map(received.map(({ message }) => [message.offset, message.value.toString()]))
+  results.forEach(([r], i) => expect(byOffset.get(r.baseOffset)).toBe(`m${i}`))
+})
+
+// KafkaJS ships only GZIP; the other codecs need plugins it does not have installed here.
+const CODECS = ['None', 'GZIP', 'Snappy', 'LZ4', 'ZSTD']
+const supported = name => clientName === 'kafkars' || ['None', 'GZIP'].includes(name)
+
+describe.each(CODECS)('compression %s', codec => {
+  ;(supported(codec) ? test : test.skip)('round-trips keys, values and headers', async () => {
+    const topic = await createTopic()
+    const producer = await connected()
+    const messages = Array.from({ length: 50 }, (_, i) => ({
+      key: `k${i}`,
+      value: `value-${i}-${'x'.repeat(i * 10)}`,
+      headers: { n: String(i), dup: ['x', 'y'] },
+    }))
+    await producer.send({ topic, compression: client().CompressionTypes[codec], messages })
+    await producer.disconnect()
+    const received = await consumeMessages({ topic, count: 50 })
+    received.sort((x, y) => Number(x.message.offset) - Number(y.message.offset))
+    expect(received.map(({ message }) => [message.key.toString(), message.value.toString()])).toEqual(
+      messages.map(m => [m.key, m.value])
+    )
+    expect(received[7].message.headers).toEqual({ n: Buffer.from('7'), dup: [Buffer.from('x'), Buffer.from('y')] })
+    expect(received[0].message.attributes).toBe(0)
+  })
+})
