@@ -24,9 +24,13 @@ test('a running consumer keeps Node alive; after disconnecting everything Node e
     await new Promise(r => setTimeout(r, 3000))
     expect(child.exitCode).toBeNull()
 
-    child.stdin.write('disconnect\n')
-    const timeout = new Promise(resolve => setTimeout(() => resolve('still running'), 15000))
+    child.stdin.end('disconnect\n')
+    let timer
+    const timeout = new Promise(resolve => {
+      timer = setTimeout(() => resolve('still running'), 15000)
+    })
     const result = await Promise.race([exited, timeout])
+    clearTimeout(timer)
     expect(result).toEqual({ code: 0, signal: null })
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL')
