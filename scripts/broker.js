@@ -1,5 +1,7 @@
 // A real broker for tests, demo and benchmarks: KAFKA_BROKERS when set, else a tansu 0.6.0 on a
 // free 127.0.0.1 port with in-memory storage, its output in a log file beside the OS temp dir.
+// Fault tests ask for a private one (`own: true`), optionally on sqlite storage in `dataDir`
+// so that it can be restarted on the same `port` with its data.
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const net = require('node:net')
@@ -30,12 +32,12 @@ const accepts = (port, timeoutMs) =>
     socket.on('error', () => done(false))
   })
 
-const startBroker = async () => {
-  if (process.env.KAFKA_BROKERS) {
+const startBroker = async ({ own = false, port, dataDir } = {}) => {
+  if (process.env.KAFKA_BROKERS && !own) {
     return { brokers: process.env.KAFKA_BROKERS.split(','), stop: async () => {}, external: true }
   }
   const bin = ensureTansu()
-  const port = await freePort()
+  port = port || (await freePort())
   const address = `127.0.0.1:${port}`
   const logFile = path.join(os.tmpdir(), `kafkars-tansu-${port}.log`)
   const log = fs.openSync(logFile, 'w')
@@ -45,9 +47,10 @@ const startBroker = async () => {
       'broker',
       '--listener-url', `tcp://${address}`,
       '--advertised-listener-url', `tcp://${address}`,
-      '--storage-engine', 'memory://tansu/',
+      // tansu resolves a sqlite path against its working directory.
+      '--storage-engine', dataDir ? 'sqlite://tansu.db' : 'memory://tansu/',
     ],
-    { stdio: ['ignore', log, log] }
+    { stdio: ['ignore', log, log], cwd: dataDir }
   )
   fs.closeSync(log)
   const kill = () => child.exitCode === null && child.kill('SIGKILL')
@@ -71,7 +74,7 @@ const startBroker = async () => {
     await exited
     clearTimeout(timer)
   }
-  return { brokers: [address], stop, logFile, pid: child.pid }
+  return { brokers: [address], port, stop, logFile, process: child }
 }
 
 module.exports = { startBroker }

@@ -65,6 +65,8 @@ pub struct Error {
     pub retriable: bool,
     /// `host:port` of the broker involved, for connection errors.
     pub broker: Option<String>,
+    /// Node's name for a socket error (`ECONNREFUSED`, ...), as KafkaJSConnectionError's `code`.
+    pub errno: Option<&'static str>,
     pub protocol: Option<ProtocolCode>,
     pub topic: Option<String>,
     pub partition: Option<i32>,
@@ -81,6 +83,7 @@ impl Error {
             message: message.into(),
             retriable,
             broker: None,
+            errno: None,
             protocol: None,
             topic: None,
             partition: None,
@@ -103,6 +106,25 @@ impl Error {
         let mut e = Error::new(ErrorClass::Connection, message, true);
         e.broker = Some(broker.to_string());
         e
+    }
+
+    /// A socket error, with Node's code for it as KafkaJS reports it.
+    pub fn io(broker: &str, message: impl Into<String>, e: &std::io::Error) -> Self {
+        use std::io::ErrorKind::*;
+        let mut err = Error::connection(broker, message);
+        err.errno = match e.kind() {
+            ConnectionRefused => Some("ECONNREFUSED"),
+            ConnectionReset => Some("ECONNRESET"),
+            ConnectionAborted => Some("ECONNABORTED"),
+            TimedOut => Some("ETIMEDOUT"),
+            BrokenPipe => Some("EPIPE"),
+            AddrNotAvailable => Some("EADDRNOTAVAIL"),
+            HostUnreachable => Some("EHOSTUNREACH"),
+            NetworkUnreachable => Some("ENETUNREACH"),
+            _ if e.to_string().contains("failed to lookup address") => Some("ENOTFOUND"),
+            _ => None,
+        };
+        err
     }
 
     pub fn connection_closed(broker: &str) -> Self {

@@ -26,6 +26,9 @@ pub fn to_json(e: &Error) -> String {
     if let Some(b) = &e.broker {
         field(&mut out, "broker", &quote(b));
     }
+    if let Some(code) = e.errno {
+        field(&mut out, "code", &quote(code));
+    }
     if let Some(p) = &e.protocol {
         field(&mut out, "type", &quote(p.kind));
         field(&mut out, "code", &p.code.to_string());

@@ -54,9 +54,7 @@ impl Connection {
         let stream = tokio::time::timeout(connection_timeout, TcpStream::connect(address))
             .await
             .map_err(|_| Error::connection(address, format!("Connection timeout to {address}")))?
-            .map_err(|e| {
-                Error::connection(address, format!("Connection error: {e} ({address})"))
-            })?;
+            .map_err(|e| Error::io(address, format!("Connection error: {e} ({address})"), &e))?;
         stream.set_nodelay(true).ok();
         let (read, write) = stream.into_split();
         let pending: Arc<Mutex<Pending>> = Arc::default();
@@ -205,10 +203,8 @@ impl Connection {
         let mut writer = self.writer.lock().await;
         writer.write_all(&frame).await.map_err(|e| {
             self.closed.store(true, Ordering::Release);
-            Error::connection(
-                &self.address,
-                format!("Connection error writing to {}: {e}", self.address),
-            )
+            let message = format!("Connection error writing to {}: {e}", self.address);
+            Error::io(&self.address, message, &e)
         })
     }
 

@@ -159,8 +159,9 @@ impl Producer {
         retry(&self.cluster.config().retry, |attempt| {
             let (pending, written, topics) = (&pending, &written, &topics);
             async move {
+                // One metadata round trip per attempt: this loop is the retry.
                 if attempt > 0 {
-                    self.cluster.refresh_metadata(topics, false).await?;
+                    self.cluster.fetch_metadata(Some(topics), false).await?;
                 }
                 let work = std::mem::take(&mut *pending.lock().unwrap());
                 let (done, failed, error) = self.send_round(work, options).await;

@@ -1,0 +1,70 @@
+// Faults against a private broker: a restart, and a broker that stops answering. Both clients
+// must recover from the first and fail the second the way KafkaJS does.
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { startBroker } = require('../scripts/broker')
+const { client, unique } = require('./helpers')
+
+const kafkaFor = (broker, config = {}) => {
+  const { Kafka, logLevel } = client()
+  return new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING, ...config })
+}
+
+describe('a private broker', () => {
+  let broker
+  let dataDir
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkars-faults-'))
+    broker = await startBroker({ own: true, dataDir })
+  })
+  afterAll(async () => {
+    await broker.stop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  test('a producer carries on after the broker restarts', async () => {
+    const kafka = kafkaFor(broker)
+    const admin = kafka.admin()
+    await admin.connect()
+    const topic = unique('restart')
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] })
+    await admin.disconnect()
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({ topic, messages: [{ value: 'before' }] })
+
+    await broker.stop()
+    broker = await startBroker({ own: true, dataDir, port: broker.port })
+
+    const [after] = await producer.send({ topic, messages: [{ value: 'after' }] })
+    await producer.disconnect()
+    expect(after).toMatchObject({ topicName: topic, partition: 0, errorCode: 0 })
+  })
+
+  test('a broker that stops answering fails the send with a request timeout as the cause', async () => {
+    const kafka = kafkaFor(broker, { requestTimeout: 500, retry: { retries: 1, initialRetryTime: 50 } })
+    const admin = kafka.admin()
+    await admin.connect()
+    const topic = unique('frozen')
+    await admin.createTopics({ topics: [{ topic }] })
+    await admin.disconnect()
+    const producer = kafka.producer()
+    await producer.connect()
+    broker.process.kill('SIGSTOP')
+    let error
+    try {
+      await producer.send({ topic, messages: [{ value: 'v' }] })
+    } catch (e) {
+      error = e
+    } finally {
+      broker.process.kill('SIGCONT')
+    }
+    await producer.disconnect()
+    expect(error).toBeInstanceOf(client().KafkaJSNumberOfRetriesExceeded)
+    expect(error.retriable).toBe(false)
+    expect(error.cause).toBeInstanceOf(client().KafkaJSRequestTimeoutError)
+    expect(error.cause.retriable).toBe(true)
+  })
+})
