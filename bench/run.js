@@ -48,6 +48,23 @@ const produce = async (kafka, client) => {
   return { messages: BATCH * SENDS, ...m }
 }
 
+// Single-message sends, 100 in flight at any time: an app awaiting many small sends.
+const IN_FLIGHT = 100
+const SINGLES = Number(process.env.BENCH_SINGLES || 10000)
+const produceConcurrent = async (kafka, client) => {
+  const topic = await newTopic(kafka)
+  const producer = kafka.producer({ createPartitioner: client.Partitioners.DefaultPartitioner })
+  await producer.connect()
+  await producer.send({ topic, messages: [{ value: VALUE }] })
+  let next = 0
+  const worker = async () => {
+    while (next++ < SINGLES) await producer.send({ topic, messages: [{ value: VALUE }], acks: -1 })
+  }
+  const m = await measure(() => Promise.all(Array.from({ length: IN_FLIGHT }, worker)))
+  await producer.disconnect()
+  return { messages: SINGLES, ...m }
+}
+
 // eachMessage over a backlog, timed from the first message to the last (group joining excluded).
 const consume = async (kafka, topic, total) => {
   const consumer = kafka.consumer({ groupId: unique('bench-group') })
@@ -98,15 +115,20 @@ const main = async () => {
     for (let i = 0; i < SENDS; i++) await seeder.send({ topic: backlog, messages })
     await seeder.disconnect()
 
-    const runs = { produce: { kafkars: [], kafkajs: [] }, consume: { kafkars: [], kafkajs: [] } }
+    const runs = {
+      produce: { kafkars: [], kafkajs: [] },
+      produceConcurrent: { kafkars: [], kafkajs: [] },
+      consume: { kafkars: [], kafkajs: [] },
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of round % 2 ? ['kafkajs', 'kafkars'] : ['kafkars', 'kafkajs']) {
         runs.produce[name].push(await produce(kafkas[name], CLIENTS[name]))
+        runs.produceConcurrent[name].push(await produceConcurrent(kafkas[name], CLIENTS[name]))
         runs.consume[name].push(await consume(kafkas[name], backlog, BATCH * SENDS))
         console.error(`round ${round + 1}/${ROUNDS} ${name} done`)
       }
     }
-    const results = { produce: {}, consume: {} }
+    const results = { produce: {}, produceConcurrent: {}, consume: {} }
     for (const bench of Object.keys(results)) {
       const rs = summarize(runs[bench].kafkars)
       const js = summarize(runs[bench].kafkajs)
@@ -121,7 +143,14 @@ const main = async () => {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
       broker: process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'tansu 0.6.0 (memory://)',
-      workload: { messageBytes: VALUE.length, messagesPerSend: BATCH, sends: SENDS, rounds: ROUNDS, acks: -1 },
+      workload: {
+        messageBytes: VALUE.length,
+        produce: `${SENDS} sends of ${BATCH} messages, one after another`,
+        produceConcurrent: `${SINGLES} single-message sends, ${IN_FLIGHT} in flight`,
+        consume: `eachMessage over ${BATCH * SENDS} messages, first to last`,
+        rounds: ROUNDS,
+        acks: -1,
+      },
       results,
       runs,
     }
