@@ -1,9 +1,10 @@
 // The KafkaJS producer over NativeProducer: argument checks and events here, everything that
-// talks to Kafka in the engine. One native call per send.
+// talks to Kafka in the engine. At most one native call per send: sends issued together cross
+// together.
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
 const { NATIVE_KIND } = require('./partitioners')
-const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('./errors')
+const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNotImplemented, errorFromNative } = require('./errors')
 
 const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DISCONNECTED: 'disconnected' }
 
@@ -54,6 +55,32 @@ const createProducer = ({ config, logger, options }) => {
   let status = CONNECTION.DISCONNECTED
   let engine = null
 
+  // Sends issued in one event-loop turn cross into the engine together: a native call costs
+  // more than encoding a message, and concurrent sends then share requests to the broker.
+  let queued = null
+  const flushQueued = () => {
+    const items = queued
+    queued = null
+    engine.sendMany(items.map(item => item.request)).then(
+      outcomes =>
+        outcomes.forEach(({ results, error }, i) =>
+          error ? items[i].reject(errorFromNative({ message: error })) : items[i].resolve(results)
+        ),
+      e => {
+        const error = errorFromNative(e)
+        items.forEach(item => item.reject(error))
+      }
+    )
+  }
+  const enqueue = request =>
+    new Promise((resolve, reject) => {
+      if (queued === null) {
+        queued = []
+        setImmediate(flushQueued)
+      }
+      queued.push({ request, resolve, reject })
+    })
+
   const connect = async () => {
     const client = await nativeClientOptions(config, retryOptions(config.retry, retry))
     engine = new native.NativeProducer(client, {
@@ -99,7 +126,7 @@ const createProducer = ({ config, logger, options }) => {
     const batch = customPartitioner
       ? await partitionInJs(topicMessages)
       : topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(toNativeMessage) }))
-    return call(engine.send(batch, acks, timeout, compression))
+    return enqueue({ topicMessages: batch, acks, timeout, compression })
   }
 
   const partitionInJs = async topicMessages => {

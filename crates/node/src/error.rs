@@ -8,10 +8,12 @@ use kafkars_client::Error;
 pub const MARKER: &str = "kafkars-error:";
 
 pub fn to_napi(e: Error) -> napi::Error {
-    napi::Error::new(
-        napi::Status::GenericFailure,
-        format!("{MARKER}{}", to_json(&e)),
-    )
+    napi::Error::new(napi::Status::GenericFailure, to_message(&e))
+}
+
+/// The marked message `lib/errors.js` recognises, for errors returned as values.
+pub fn to_message(e: &Error) -> String {
+    format!("{MARKER}{}", to_json(e))
 }
 
 pub fn to_json(e: &Error) -> String {

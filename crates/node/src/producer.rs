@@ -6,13 +6,16 @@ use kafkars_client::producer::{
     Message, PartitionerKind, Producer, ProducerConfig, RecordMetadata, SendOptions, TopicMessages,
 };
 use kafkars_client::protocol::records::Compression;
-use napi::bindgen_prelude::{Buffer, Either};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Buffer, Either, PromiseRaw};
+use napi::Env;
 use napi::Result;
 use napi_derive::napi;
 
 use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
-use crate::error::to_napi;
+use crate::error::{to_message, to_napi};
 
 #[napi(object)]
 pub struct ProducerOptions {
@@ -113,9 +116,25 @@ fn convert(input: Vec<TopicMessagesInput>) -> Result<Vec<TopicMessages>> {
         .collect()
 }
 
+/// One `send`/`sendBatch` call, as handed over in a `sendMany` batch.
+#[napi(object)]
+pub struct SendRequest {
+    pub topic_messages: Vec<TopicMessagesInput>,
+    pub acks: i32,
+    pub timeout: i32,
+    pub compression: i32,
+}
+
+/// One send's result: its RecordMetadata, or its error as a marked message.
+#[napi(object)]
+pub struct SendOutcome {
+    pub results: Option<Vec<RecordMetadataOutput>>,
+    pub error: Option<String>,
+}
+
 #[napi]
 pub struct NativeProducer {
-    producer: Producer,
+    producer: Arc<Producer>,
 }
 
 #[napi]
@@ -128,14 +147,14 @@ impl NativeProducer {
             _ => PartitionerKind::Default,
         };
         NativeProducer {
-            producer: Producer::new(
+            producer: Arc::new(Producer::new(
                 cluster,
                 ProducerConfig {
                     allow_auto_topic_creation: options.allow_auto_topic_creation,
                     partitioner,
                     max_in_flight_requests: options.max_in_flight_requests.unwrap_or(5) as usize,
                 },
-            ),
+            )),
         }
     }
 
@@ -161,22 +180,54 @@ impl NativeProducer {
         Ok(metas.iter().map(|t| t.as_ref().into()).collect())
     }
 
-    /// Sends every topic's messages; resolves with KafkaJS's RecordMetadata list.
-    #[napi]
-    pub async fn send(
+    /// Runs many sends at once — the ones JavaScript issued in one event-loop turn — so a
+    /// crossing into Rust serves them all; each keeps its own result or error. The messages are
+    /// copied out here, on the JavaScript thread: a Buffer released on another thread costs a
+    /// hop back to this one, per Buffer.
+    #[napi(ts_return_type = "Promise<Array<SendOutcome>>")]
+    pub fn send_many<'env>(
         &self,
-        topic_messages: Vec<TopicMessagesInput>,
-        acks: i32,
-        timeout: i32,
-        compression: i32,
-    ) -> Result<Vec<RecordMetadataOutput>> {
-        let batch = convert(topic_messages)?;
-        let options = SendOptions {
-            acks: acks as i16,
-            timeout_ms: timeout,
-            compression: Compression::from_code(compression).map_err(to_napi)?,
-        };
-        let written = self.producer.send(batch, options).await.map_err(to_napi)?;
-        Ok(written.into_iter().map(Into::into).collect())
+        env: &'env Env,
+        requests: Vec<SendRequest>,
+    ) -> Result<PromiseRaw<'env, Vec<SendOutcome>>> {
+        let sends: Vec<_> = requests
+            .into_iter()
+            .map(|r| {
+                let batch = convert(r.topic_messages)
+                    .map_err(|e| kafkars_client::Error::non_retriable(e.reason.clone()));
+                let compression = Compression::from_code(r.compression);
+                (batch, r.acks, r.timeout, compression)
+            })
+            .collect();
+        let producer = self.producer.clone();
+        env.spawn_future(async move {
+            let sends = sends
+                .into_iter()
+                .map(|(batch, acks, timeout, compression)| {
+                    let producer = &producer;
+                    async move {
+                        let options = SendOptions {
+                            acks: acks as i16,
+                            timeout_ms: timeout,
+                            compression: compression?,
+                        };
+                        producer.send(batch?, options).await
+                    }
+                });
+            Ok(futures::future::join_all(sends)
+                .await
+                .into_iter()
+                .map(|outcome| match outcome {
+                    Ok(written) => SendOutcome {
+                        results: Some(written.into_iter().map(Into::into).collect()),
+                        error: None,
+                    },
+                    Err(e) => SendOutcome {
+                        results: None,
+                        error: Some(to_message(&e)),
+                    },
+                })
+                .collect())
+        })
     }
 }

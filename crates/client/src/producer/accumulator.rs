@@ -108,16 +108,18 @@ impl RecordAccumulator {
             reply,
             _memory: memory,
         });
-        loop {
-            tokio::select! {
-                result = &mut outcome => return result.expect("every queued part gets a reply"),
-                permit = queue.in_flight.clone().acquire_owned() => {
-                    let permit = permit.expect("the in-flight semaphore is never closed");
-                    flush(&conn, &queue, key).await;
-                    drop(permit);
-                }
+        // Sends that arrive together (one native call carries many) all queue before the first
+        // of them flushes, so they share one request.
+        tokio::task::yield_now().await;
+        tokio::select! {
+            result = &mut outcome => return result.expect("every queued part gets a reply"),
+            permit = queue.in_flight.clone().acquire_owned() => {
+                let _permit = permit.expect("the in-flight semaphore is never closed");
+                flush(&conn, &queue, key).await;
             }
         }
+        // A flush empties the queue, so this part has been taken, by us or an earlier flush.
+        outcome.await.expect("every queued part gets a reply")
     }
 
     fn queue(&self, key: QueueKey) -> Arc<BrokerQueue> {
