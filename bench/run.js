@@ -1,17 +1,24 @@
 #!/usr/bin/env node
-// `npm run bench`: kafkars against KafkaJS on the same broker in one run, rounds alternating
-// between the clients so drift on a noisy machine hits both alike. Reports medians and ratios;
-// CPU is the whole process's (for kafkars that includes the engine's threads).
+// `npm run bench`: kafkars against KafkaJS (and librdkafka through Python's confluent-kafka when
+// installed) on the same broker in one run, rounds alternating the order of the clients so drift
+// on a noisy machine hits all alike. Reports medians and ratios; CPU is the whole process's
+// (for kafkars that includes the engine's threads, for librdkafka its threads).
+const { spawnSync, execFile } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { startBroker } = require('../scripts/broker')
+const { writeChart } = require('./chart')
 
-const CLIENTS = { kafkars: require('..'), kafkajs: require('kafkajs') }
+const MODULES = { kafkars: require('..'), kafkajs: require('kafkajs') }
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3)
 const BATCH = 1000
 const SENDS = Number(process.env.BENCH_SENDS || 20)
+const IN_FLIGHT = 100
+const SINGLES = Number(process.env.BENCH_SINGLES || 10000)
 const VALUE = Buffer.alloc(100, 'x')
+const PY_BENCH = path.join(__dirname, 'librdkafka_bench.py')
+const HAS_LIBRDKAFKA = spawnSync('python3', ['-c', 'import confluent_kafka']).status === 0
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const unique = p => `${p}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -25,70 +32,85 @@ const measure = async fn => {
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
 }
 
-const newTopic = async (kafka, partitions = 1) => {
+const newTopic = async kafka => {
   const topic = unique('bench')
   const admin = kafka.admin()
   await admin.connect()
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] })
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] })
   await admin.disconnect()
   return topic
 }
 
-// `send` of 1000 × 100-byte messages, awaited one after another, acks -1.
-const produce = async (kafka, client) => {
-  const topic = await newTopic(kafka)
-  const producer = kafka.producer({ createPartitioner: client.Partitioners.DefaultPartitioner })
-  await producer.connect()
-  const messages = Array.from({ length: BATCH }, () => ({ value: VALUE }))
-  await producer.send({ topic, messages, acks: -1 })
-  const m = await measure(async () => {
-    for (let i = 0; i < SENDS; i++) await producer.send({ topic, messages, acks: -1 })
-  })
-  await producer.disconnect()
-  return { messages: BATCH * SENDS, ...m }
-}
-
-// Single-message sends, 100 in flight at any time: an app awaiting many small sends.
-const IN_FLIGHT = 100
-const SINGLES = Number(process.env.BENCH_SINGLES || 10000)
-const produceConcurrent = async (kafka, client) => {
-  const topic = await newTopic(kafka)
-  const producer = kafka.producer({ createPartitioner: client.Partitioners.DefaultPartitioner })
-  await producer.connect()
-  await producer.send({ topic, messages: [{ value: VALUE }] })
-  let next = 0
-  const worker = async () => {
-    while (next++ < SINGLES) await producer.send({ topic, messages: [{ value: VALUE }], acks: -1 })
-  }
-  const m = await measure(() => Promise.all(Array.from({ length: IN_FLIGHT }, worker)))
-  await producer.disconnect()
-  return { messages: SINGLES, ...m }
-}
-
-// eachMessage over a backlog, timed from the first message to the last (group joining excluded).
-const consume = async (kafka, topic, total) => {
-  const consumer = kafka.consumer({ groupId: unique('bench-group') })
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  let seen = 0
-  let cpu0
-  let t0
-  const done = new Promise(resolve => {
-    consumer.run({
-      eachMessage: async () => {
-        if (seen === 0) {
-          cpu0 = process.cpuUsage()
-          t0 = process.hrtime.bigint()
-        }
-        if (++seen === total) resolve()
-      },
+// The JavaScript clients, KafkaJS's API for both.
+const jsClient = name => ({
+  // `send` of 1000 × 100-byte messages, awaited one after another, acks -1.
+  async produce({ kafka }) {
+    const topic = await newTopic(kafka)
+    const producer = kafka.producer({ createPartitioner: MODULES[name].Partitioners.DefaultPartitioner })
+    await producer.connect()
+    const messages = Array.from({ length: BATCH }, () => ({ value: VALUE }))
+    await producer.send({ topic, messages, acks: -1 })
+    const m = await measure(async () => {
+      for (let i = 0; i < SENDS; i++) await producer.send({ topic, messages, acks: -1 })
     })
-  })
-  await done
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-  const cpu = process.cpuUsage(cpu0)
-  await consumer.disconnect()
-  return { messages: total - 1, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
+    await producer.disconnect()
+    return { messages: BATCH * SENDS, ...m }
+  },
+  // Single-message sends, 100 in flight at any time: an app awaiting many small sends.
+  async produceConcurrent({ kafka }) {
+    const topic = await newTopic(kafka)
+    const producer = kafka.producer({ createPartitioner: MODULES[name].Partitioners.DefaultPartitioner })
+    await producer.connect()
+    await producer.send({ topic, messages: [{ value: VALUE }] })
+    let next = 0
+    const worker = async () => {
+      while (next++ < SINGLES) await producer.send({ topic, messages: [{ value: VALUE }], acks: -1 })
+    }
+    const m = await measure(() => Promise.all(Array.from({ length: IN_FLIGHT }, worker)))
+    await producer.disconnect()
+    return { messages: SINGLES, ...m }
+  },
+  // eachMessage over the backlog, timed from the first message to the last (joining excluded).
+  async consume({ kafka, backlog, total }) {
+    const consumer = kafka.consumer({ groupId: unique('bench-group') })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [backlog], fromBeginning: true })
+    let seen = 0
+    let cpu0
+    let t0
+    await new Promise(resolve => {
+      consumer.run({
+        eachMessage: async () => {
+          if (seen === 0) {
+            cpu0 = process.cpuUsage()
+            t0 = process.hrtime.bigint()
+          }
+          if (++seen === total) resolve()
+        },
+      })
+    })
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+    const cpu = process.cpuUsage(cpu0)
+    await consumer.disconnect()
+    return { messages: total - 1, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
+  },
+})
+
+const python = args =>
+  new Promise((resolve, reject) =>
+    execFile('python3', [PY_BENCH, ...args], (err, stdout, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout))
+    )
+  )
+
+// librdkafka has no awaited single-message send, so it sits out produceConcurrent.
+const librdkafka = {
+  async produce({ kafka, brokers }) {
+    const topic = await newTopic(kafka)
+    return python(['produce', '--brokers', brokers, '--topic', topic, '--batch', BATCH, '--sends', SENDS].map(String))
+  },
+  consume: ({ brokers, backlog, total }) =>
+    python(['consume', '--brokers', brokers, '--topic', backlog, '--count', String(total)]),
 }
 
 const summarize = runs => {
@@ -99,62 +121,65 @@ const summarize = runs => {
 
 const main = async () => {
   const broker = await startBroker()
-  const logLevel = CLIENTS.kafkajs.logLevel.NOTHING
-  const kafkas = Object.fromEntries(
-    Object.entries(CLIENTS).map(([name, m]) => [
-      name,
-      new m.Kafka({ clientId: 'bench', brokers: broker.brokers, logLevel }),
-    ])
-  )
+  const logLevel = MODULES.kafkajs.logLevel.NOTHING
+  const kafkaOf = name => new MODULES[name].Kafka({ clientId: 'bench', brokers: broker.brokers, logLevel })
+  const clients = { kafkars: jsClient('kafkars'), kafkajs: jsClient('kafkajs') }
+  if (HAS_LIBRDKAFKA) clients.librdkafka = librdkafka
+  const kafkas = { kafkars: kafkaOf('kafkars'), kafkajs: kafkaOf('kafkajs'), librdkafka: kafkaOf('kafkars') }
   try {
-    // One backlog for every consume round, written once by kafkars.
+    // One backlog for every consume round, written once.
     const backlog = await newTopic(kafkas.kafkars)
-    const seeder = kafkas.kafkars.producer({ createPartitioner: CLIENTS.kafkars.Partitioners.DefaultPartitioner })
+    const seeder = kafkas.kafkars.producer({ createPartitioner: MODULES.kafkars.Partitioners.DefaultPartitioner })
     await seeder.connect()
     const messages = Array.from({ length: BATCH }, () => ({ value: VALUE }))
     for (let i = 0; i < SENDS; i++) await seeder.send({ topic: backlog, messages })
     await seeder.disconnect()
+    const total = BATCH * SENDS
 
-    const runs = {
-      produce: { kafkars: [], kafkajs: [] },
-      produceConcurrent: { kafkars: [], kafkajs: [] },
-      consume: { kafkars: [], kafkajs: [] },
-    }
+    const workloads = ['produce', 'produceConcurrent', 'consume']
+    const runs = Object.fromEntries(workloads.map(w => [w, {}]))
+    const names = Object.keys(clients)
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of round % 2 ? ['kafkajs', 'kafkars'] : ['kafkars', 'kafkajs']) {
-        runs.produce[name].push(await produce(kafkas[name], CLIENTS[name]))
-        runs.produceConcurrent[name].push(await produceConcurrent(kafkas[name], CLIENTS[name]))
-        runs.consume[name].push(await consume(kafkas[name], backlog, BATCH * SENDS))
-        console.error(`round ${round + 1}/${ROUNDS} ${name} done`)
+      const order = names.map((_, i) => names[(i + round) % names.length])
+      for (const name of order) {
+        for (const workload of workloads) {
+          if (!clients[name][workload]) continue
+          const context = { kafka: kafkas[name], brokers: broker.brokers.join(','), backlog, total }
+          ;(runs[workload][name] = runs[workload][name] || []).push(await clients[name][workload](context))
+        }
+        console.error(`round ${round + 1}/${ROUNDS}: ${name} done`)
       }
     }
-    const results = { produce: {}, produceConcurrent: {}, consume: {} }
-    for (const bench of Object.keys(results)) {
-      const rs = summarize(runs[bench].kafkars)
-      const js = summarize(runs[bench].kafkajs)
-      results[bench] = {
-        kafkars: rs,
-        kafkajs: js,
-        throughputRatio: +(rs.msgsPerSec / js.msgsPerSec).toFixed(2),
-        cpuRatio: +(rs.cpuMicrosPerMsg / js.cpuMicrosPerMsg).toFixed(2),
+
+    const results = {}
+    for (const workload of workloads) {
+      const summary = Object.fromEntries(Object.entries(runs[workload]).map(([n, r]) => [n, summarize(r)]))
+      const ratio = (other, key) => +(summary.kafkars[key] / summary[other][key]).toFixed(2)
+      results[workload] = {
+        ...summary,
+        vsKafkajs: { throughput: ratio('kafkajs', 'msgsPerSec'), cpu: ratio('kafkajs', 'cpuMicrosPerMsg') },
+        ...(summary.librdkafka && {
+          vsLibrdkafka: { throughput: ratio('librdkafka', 'msgsPerSec'), cpu: ratio('librdkafka', 'cpuMicrosPerMsg') },
+        }),
       }
     }
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
-      broker: process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'tansu 0.6.0 (memory://)',
+      broker: process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'tansu 0.6.0 (memory://), loopback',
       workload: {
         messageBytes: VALUE.length,
+        acks: -1,
+        rounds: ROUNDS,
         produce: `${SENDS} sends of ${BATCH} messages, one after another`,
         produceConcurrent: `${SINGLES} single-message sends, ${IN_FLIGHT} in flight`,
-        consume: `eachMessage over ${BATCH * SENDS} messages, first to last`,
-        rounds: ROUNDS,
-        acks: -1,
+        consume: `eachMessage over ${total} messages, first to last`,
       },
       results,
       runs,
     }
     fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n')
+    writeChart(report, path.join(__dirname, 'results.svg'))
     console.log(JSON.stringify(results, null, 2))
   } finally {
     await broker.stop()
