@@ -12,8 +12,8 @@ const LABELS = {
 const writeChart = (report, file) => {
   const rowHeight = 22
   const left = 230
-  const width = 760
-  const barSpace = width - left - 120
+  const width = 820
+  const barSpace = width - left - 270
   let y = 40
   const parts = []
   for (const [workload, result] of Object.entries(report.results)) {
