@@ -25,6 +25,11 @@ type Tp = (String, i32);
 struct Positions {
     /// Next offset to fetch.
     fetch: HashMap<Tp, i64>,
+    /// The base offset of the record batch holding the fetch position, when the position lies
+    /// inside a batch already seen (a handler stopped mid-batch): the fetch starts there and
+    /// skips what precedes the position, because some brokers (tansu 0.6) serve nothing of a
+    /// batch fetched from its middle.
+    batch_start: HashMap<Tp, i64>,
     /// Next offset to commit: after the last message the handler finished.
     resolved: HashMap<Tp, i64>,
     committed: HashMap<Tp, i64>,
@@ -212,6 +217,7 @@ async fn consume(
         for (topic, partition, offset) in inner.seeks.lock().unwrap().drain(..) {
             let tp = (topic, partition);
             if positions.fetch.contains_key(&tp) {
+                positions.batch_start.remove(&tp);
                 positions.fetch.insert(tp.clone(), offset);
                 positions.resolved.insert(tp, offset);
             }
@@ -249,11 +255,28 @@ async fn consume(
                 continue;
             };
             let batch_next = batch.records.next_offset.unwrap_or(last + 1).max(last + 1);
+            let spans: Vec<(i64, i64)> = batch
+                .records
+                .batches
+                .iter()
+                .map(|b| (b.base_offset, b.base_offset + b.last_offset_delta as i64))
+                .collect();
             let outcome = handler(batch).await;
             if let Some(next) = outcome.next_offset {
                 positions.resolved.insert(tp.clone(), next);
-                let fetch_next = if next > last { batch_next } else { next };
-                positions.fetch.insert(tp.clone(), fetch_next);
+                if next > last {
+                    positions.fetch.insert(tp.clone(), batch_next);
+                    positions.batch_start.remove(&tp);
+                } else {
+                    positions.fetch.insert(tp.clone(), next);
+                    match spans
+                        .iter()
+                        .find(|(base, end)| *base <= next && next <= *end)
+                    {
+                        Some(&(base, _)) => positions.batch_start.insert(tp.clone(), base),
+                        None => positions.batch_start.remove(&tp),
+                    };
+                }
             }
             if outcome.failed {
                 if run.auto_commit {
@@ -290,16 +313,21 @@ async fn consume(
 async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<FetchedBatch>> {
     let metadata = inner.cluster.metadata();
     let paused = inner.paused.lock().unwrap().clone();
-    let mut by_leader: HashMap<i32, Vec<(Tp, i64)>> = HashMap::new();
+    // Per partition: the position (records before it are skipped) and where the fetch starts.
+    let mut by_leader: HashMap<i32, Vec<(Tp, i64, i64)>> = HashMap::new();
     for (tp, &offset) in &positions.fetch {
         if paused.contains(tp) {
             continue;
         }
+        let from = match positions.batch_start.get(tp) {
+            Some(&base) if base <= offset => base,
+            _ => offset,
+        };
         match metadata.leader(&tp.0, tp.1) {
             Ok(leader) => by_leader
                 .entry(leader)
                 .or_default()
-                .push((tp.clone(), offset)),
+                .push((tp.clone(), offset, from)),
             Err(_) => {
                 inner
                     .cluster
@@ -320,10 +348,10 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
     let requests = by_leader.into_iter().map(|(leader, parts)| async move {
         let conn = inner.cluster.broker(leader).await?;
         let mut topics: Vec<FetchTopic> = Vec::new();
-        for ((topic, partition), offset) in &parts {
+        for ((topic, partition), _, from) in &parts {
             let p = FetchPartition::default()
                 .with_partition(*partition)
-                .with_fetch_offset(*offset)
+                .with_fetch_offset(*from)
                 .with_current_leader_epoch(-1)
                 .with_log_start_offset(-1)
                 .with_partition_max_bytes(config.max_bytes_per_partition);
@@ -369,7 +397,7 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
             let name = topic.topic.as_str().to_string();
             for p in topic.partitions {
                 let tp = (name.clone(), p.partition_index);
-                let Some(&(_, offset)) = parts.iter().find(|(t, _)| *t == tp) else {
+                let Some(&(_, offset, _)) = parts.iter().find(|(t, _, _)| *t == tp) else {
                     continue;
                 };
                 match p.error_code {
