@@ -155,24 +155,7 @@ impl NativeAdmin {
             .fetch_topic_metadata(topics)
             .await
             .map_err(to_napi)?;
-        Ok(metas
-            .iter()
-            .map(|t| TopicMetadataOutput {
-                name: t.name.clone(),
-                partitions: t
-                    .partitions
-                    .iter()
-                    .map(|p| PartitionMetadataOutput {
-                        partition_error_code: p.error_code as i32,
-                        partition_id: p.partition_id,
-                        leader: p.leader,
-                        replicas: p.replicas.clone(),
-                        isr: p.isr.clone(),
-                        offline_replicas: p.offline_replicas.clone(),
-                    })
-                    .collect(),
-            })
-            .collect())
+        Ok(metas.iter().map(|t| t.as_ref().into()).collect())
     }
 
     #[napi]
