@@ -14,6 +14,9 @@ const {
 
 const rootCause = e => (e && e.cause ? rootCause(e.cause) : e)
 
+// One string per topic-partition, for Sets of them.
+const tpKey = (topic, partition) => `${topic}\u0000${partition}`
+
 const createConsumer = ({ config, logger, options }) => {
   const {
     groupId,
@@ -119,17 +122,21 @@ const createConsumer = ({ config, logger, options }) => {
 
   const heartbeat = async () => {}
 
+  // Partitions seeked since their current batch began: the rest of that batch is stale.
+  const seeked = new Set()
+
   // One fetched batch: returns how far the handler got and whether it threw.
   const onBatch = async nativeBatch => {
     const { topic, partition } = nativeBatch
+    seeked.delete(tpKey(topic, partition))
     const messages = toMessages(nativeBatch)
     const { eachMessage, eachBatch, eachBatchAutoResolve = true } = runOptions
-    const isPaused = () => pausedSet.has(`${topic}\u0000${partition}`)
+    const isPaused = () => pausedSet.has(tpKey(topic, partition))
     let nextOffset = null
     try {
       if (eachMessage) {
         for (const message of messages) {
-          if (!running) break
+          if (!running || seeked.has(tpKey(topic, partition))) break
           await eachMessage({ topic, partition, message, heartbeat, pause: pauseFn(topic, partition) })
           nextOffset = String(Number(message.offset) + 1)
           if (isPaused()) break
@@ -288,13 +295,13 @@ const createConsumer = ({ config, logger, options }) => {
 
   const pause = (topicPartitions = []) => {
     const tps = expand(topicPartitions)
-    for (const { topic, partition } of tps) pausedSet.add(`${topic}\u0000${partition}`)
+    for (const { topic, partition } of tps) pausedSet.add(tpKey(topic, partition))
     if (engine) engine.pause(tps)
   }
 
   const resume = (topicPartitions = []) => {
     const tps = expand(topicPartitions)
-    for (const { topic, partition } of tps) pausedSet.delete(`${topic}\u0000${partition}`)
+    for (const { topic, partition } of tps) pausedSet.delete(tpKey(topic, partition))
     if (engine) engine.resume(tps)
   }
 
@@ -318,6 +325,7 @@ const createConsumer = ({ config, logger, options }) => {
     if (!running) {
       throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
     }
+    seeked.add(tpKey(topic, Number(partition)))
     engine.seek(topic, Number(partition), String(offset))
   }
 

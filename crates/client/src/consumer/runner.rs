@@ -246,6 +246,16 @@ async fn consume(
             if inner.paused.lock().unwrap().contains(&tp) {
                 continue;
             }
+            // A seek since this fetch makes the batch stale; the seek applies before the next.
+            let seeked = inner
+                .seeks
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(t, p, _)| *t == tp.0 && *p == tp.1);
+            if seeked {
+                continue;
+            }
             let Some(last) = batch.records.records.last().map(|r| r.offset) else {
                 // Only control records or an empty range: step over it.
                 if let Some(next) = batch.records.next_offset {

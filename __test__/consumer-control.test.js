@@ -1,0 +1,114 @@
+// Controlling a running consumer: seek, pause/resume, and eachBatch's offsets.
+const { newKafka, createTopic, unique, waitFor } = require('./helpers')
+
+// One send per message: every offset starts its own record batch.
+const produceEach = async (topic, values) => {
+  const producer = newKafka().producer()
+  await producer.connect()
+  for (const value of values) await producer.send({ topic, messages: [{ value }] })
+  await producer.disconnect()
+}
+
+const values = n => Array.from({ length: n }, (_, i) => `v${i}`)
+
+test('seek from inside eachMessage moves the partition: the rest of the batch is not delivered', async () => {
+  const topic = await createTopic()
+  await produceEach(topic, values(10))
+  const consumer = newKafka().consumer({ groupId: unique('seek') })
+  const got = []
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      got.push(message.offset)
+      if (message.offset === '1') consumer.seek({ topic, partition: 0, offset: '7' })
+    },
+  })
+  try {
+    await waitFor(() => got.includes('9'), { what: 'offset 9' })
+    await new Promise(r => setTimeout(r, 1000))
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(got).toEqual(['0', '1', '7', '8', '9'])
+})
+
+test('pause inside the handler stops a partition until its resume function is called', async () => {
+  const topic = await createTopic()
+  await produceEach(topic, values(6))
+  const consumer = newKafka().consumer({ groupId: unique('pause') })
+  const got = []
+  let resume
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({
+    eachMessage: async ({ message, pause }) => {
+      got.push(message.offset)
+      if (message.offset === '2' && !resume) resume = pause()
+    },
+  })
+  try {
+    await waitFor(() => resume, { what: 'the pause' })
+    await new Promise(r => setTimeout(r, 2000))
+    expect(got).toEqual(['0', '1', '2'])
+    expect(consumer.paused()).toEqual([{ topic, partitions: [0] }])
+    resume()
+    await waitFor(() => got.length >= 6, { what: 'the rest after resume' })
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(got).toEqual(['0', '1', '2', '3', '4', '5'])
+})
+
+test('eachBatch: batch fields, and only resolved offsets are committed', async () => {
+  const topic = await createTopic()
+  const producer = newKafka().producer()
+  await producer.connect()
+  await producer.send({ topic, messages: values(5).map(value => ({ value })) })
+  await producer.disconnect()
+  const groupId = unique('batch')
+  const consumer = newKafka().consumer({ groupId })
+  const batches = []
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      batches.push({
+        topic: batch.topic,
+        partition: batch.partition,
+        highWatermark: batch.highWatermark,
+        offsets: batch.messages.map(m => m.offset),
+        first: batch.firstOffset(),
+        last: batch.lastOffset(),
+        isEmpty: batch.isEmpty(),
+        running: isRunning(),
+        stale: isStale(),
+      })
+      resolveOffset(batch.messages[0].offset)
+      resolveOffset(batch.messages[1].offset)
+      await heartbeat()
+    },
+  })
+  try {
+    await waitFor(() => batches.length > 0, { what: 'a batch' })
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(batches[0]).toEqual({
+    topic,
+    partition: 0,
+    highWatermark: '5',
+    offsets: ['0', '1', '2', '3', '4'],
+    first: '0',
+    last: '4',
+    isEmpty: false,
+    running: true,
+    stale: false,
+  })
+  const admin = newKafka().admin()
+  await admin.connect()
+  const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })
+  await admin.disconnect()
+  expect(partitions).toEqual([{ partition: 0, offset: '2', metadata: null }])
+})
