@@ -112,3 +112,35 @@ test('eachBatch: batch fields, and only resolved offsets are committed', async (
   await admin.disconnect()
   expect(partitions).toEqual([{ partition: 0, offset: '2', metadata: null }])
 })
+
+test('describeGroup reports the group, its state and its members', async () => {
+  const topic = await createTopic()
+  const groupId = unique('describe')
+  const consumer = newKafka().consumer({ groupId })
+  let memberId
+  consumer.on(consumer.events.GROUP_JOIN, e => {
+    memberId = e.payload.memberId
+  })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({ eachMessage: async () => {} })
+  let description
+  try {
+    await waitFor(() => memberId, { what: 'the join' })
+    description = await consumer.describeGroup()
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(Object.keys(description).sort()).toEqual(
+    ['errorCode', 'groupId', 'members', 'protocol', 'protocolType', 'state'].sort()
+  )
+  expect(description).toMatchObject({ errorCode: 0, groupId, protocolType: 'consumer' })
+  expect(typeof description.state).toBe('string')
+  expect(description.members.map(m => m.memberId)).toEqual([memberId])
+  const [member] = description.members
+  expect(Object.keys(member).sort()).toEqual(
+    ['clientHost', 'clientId', 'memberAssignment', 'memberId', 'memberMetadata'].sort()
+  )
+  expect(Buffer.isBuffer(member.memberMetadata)).toBe(true)
+  expect(Buffer.isBuffer(member.memberAssignment)).toBe(true)
+})

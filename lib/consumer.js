@@ -347,7 +347,8 @@ const createConsumer = ({ config, logger, options }) => {
     commitOffsets,
     seek,
     describeGroup: async () => {
-      throw new KafkaJSNotImplemented('kafkars does not implement describeGroup yet')
+      if (!engine) throw new KafkaJSError('The consumer is not connected')
+      return call(engine.describeGroup())
     },
     pause,
     paused,

@@ -95,6 +95,26 @@ pub struct TopicPartitionOffsetInput {
     pub offset: String,
 }
 
+#[napi(object)]
+pub struct GroupMemberOutput {
+    pub member_id: String,
+    pub client_id: String,
+    pub client_host: String,
+    pub member_metadata: Buffer,
+    pub member_assignment: Buffer,
+}
+
+/// KafkaJS's `GroupDescription`.
+#[napi(object)]
+pub struct GroupDescriptionOutput {
+    pub error_code: i32,
+    pub group_id: String,
+    pub state: String,
+    pub protocol_type: String,
+    pub protocol: String,
+    pub members: Vec<GroupMemberOutput>,
+}
+
 type BatchCallback =
     ThreadsafeFunction<FetchedBatchOutput, Promise<BatchResult>, FetchedBatchOutput, Status, false>;
 type EventCallback = ThreadsafeFunction<EngineEvent, (), EngineEvent, Status, false, true>;
@@ -361,6 +381,29 @@ impl NativeConsumer {
             .map(|p| (p.topic, p.partition))
             .collect();
         self.consumer.resume(&tps);
+    }
+
+    #[napi]
+    pub async fn describe_group(&self) -> Result<GroupDescriptionOutput> {
+        let group = self.consumer.describe_group().await.map_err(to_napi)?;
+        Ok(GroupDescriptionOutput {
+            error_code: group.error_code as i32,
+            group_id: group.group_id,
+            state: group.state,
+            protocol_type: group.protocol_type,
+            protocol: group.protocol,
+            members: group
+                .members
+                .into_iter()
+                .map(|m| GroupMemberOutput {
+                    member_id: m.member_id,
+                    client_id: m.client_id,
+                    client_host: m.client_host,
+                    member_metadata: m.member_metadata.to_vec().into(),
+                    member_assignment: m.member_assignment.to_vec().into(),
+                })
+                .collect(),
+        })
     }
 
     #[napi]

@@ -6,7 +6,8 @@ use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableT
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::{
-    CreateTopicsRequest, DeleteTopicsRequest, ListOffsetsRequest, OffsetFetchRequest,
+    CreateTopicsRequest, DeleteTopicsRequest, DescribeGroupsRequest, ListOffsetsRequest,
+    OffsetFetchRequest,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -28,6 +29,26 @@ pub struct PartitionOffsets {
     pub partition: i32,
     pub high: i64,
     pub low: i64,
+}
+
+/// A group as its coordinator describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub error_code: i16,
+    pub group_id: String,
+    pub state: String,
+    pub protocol_type: String,
+    pub protocol: String,
+    pub members: Vec<GroupMemberDescription>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMemberDescription {
+    pub member_id: String,
+    pub client_id: String,
+    pub client_host: String,
+    pub member_metadata: bytes::Bytes,
+    pub member_assignment: bytes::Bytes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,6 +346,37 @@ pub async fn list_offsets(
         Ok(out)
     })
     .await
+}
+
+/// DescribeGroups on the group's coordinator.
+pub async fn describe_group(cluster: &Cluster, group_id: &str) -> Result<GroupDescription> {
+    let request = DescribeGroupsRequest::default().with_groups(vec![name(group_id).into()]);
+    let response = retry(&cluster.config().retry, |_| async {
+        cluster.coordinator(group_id).await?.send(&request).await
+    })
+    .await?;
+    let group = response.groups.into_iter().next().ok_or_else(|| {
+        Error::kafka(format!("The coordinator did not describe group {group_id}"))
+    })?;
+    let text = |s: &StrBytes| s.as_str().to_string();
+    Ok(GroupDescription {
+        error_code: group.error_code,
+        group_id: text(&group.group_id),
+        state: text(&group.group_state),
+        protocol_type: text(&group.protocol_type),
+        protocol: text(&group.protocol_data),
+        members: group
+            .members
+            .into_iter()
+            .map(|m| GroupMemberDescription {
+                member_id: text(&m.member_id),
+                client_id: text(&m.client_id),
+                client_host: text(&m.client_host),
+                member_metadata: m.member_metadata,
+                member_assignment: m.member_assignment,
+            })
+            .collect(),
+    })
 }
 
 /// OffsetFetch on the group's coordinator.

@@ -198,8 +198,15 @@ impl Cluster {
 
     /// The connection to `address`, reused while it is open.
     pub async fn connect_to(&self, address: &str) -> Result<Arc<Connection>> {
+        self.connection(address, address).await
+    }
+
+    /// The connection kept under `key`, to `address`. Group coordination has a connection of its
+    /// own (as in the Java client): a broker answers one connection's requests in order, so a
+    /// heartbeat or commit behind a long-polling Fetch would wait out the fetch's max wait.
+    async fn connection(&self, key: &str, address: &str) -> Result<Arc<Connection>> {
         let mut connections = self.connections.lock().await;
-        if let Some(c) = connections.get(address) {
+        if let Some(c) = connections.get(key) {
             if !c.is_closed() {
                 return Ok(c.clone());
             }
@@ -211,7 +218,7 @@ impl Cluster {
             self.config.request_timeout,
         )
         .await?;
-        connections.insert(address.to_string(), c.clone());
+        connections.insert(key.to_string(), c.clone());
         Ok(c)
     }
 
@@ -235,7 +242,8 @@ impl Cluster {
                 return Err(Error::protocol(response.error_code));
             }
             let address = format!("{}:{}", response.host.as_str(), response.port);
-            self.connect_to(&address).await
+            self.connection(&format!("{address} (group coordinator)"), &address)
+                .await
         })
         .await
         .map_err(|e| {

@@ -265,6 +265,11 @@ impl Consumer {
         self.inner.paused.lock().unwrap().iter().cloned().collect()
     }
 
+    /// The group as its coordinator describes it.
+    pub async fn describe_group(&self) -> Result<crate::admin::GroupDescription> {
+        crate::admin::describe_group(&self.inner.cluster, &self.inner.config.group_id).await
+    }
+
     /// Commits explicit offsets for the current generation.
     pub async fn commit_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
         let generation = self.inner.generation.lock().unwrap().clone();
