@@ -128,15 +128,16 @@ const createConsumer = ({ config, logger, options }) => {
   // One fetched batch: returns how far the handler got and whether it threw.
   const onBatch = async nativeBatch => {
     const { topic, partition } = nativeBatch
-    seeked.delete(tpKey(topic, partition))
+    const key = tpKey(topic, partition)
+    seeked.delete(key)
     const messages = toMessages(nativeBatch)
     const { eachMessage, eachBatch, eachBatchAutoResolve = true } = runOptions
-    const isPaused = () => pausedSet.has(tpKey(topic, partition))
+    const isPaused = () => pausedSet.size > 0 && pausedSet.has(key)
     let nextOffset = null
     try {
       if (eachMessage) {
         for (const message of messages) {
-          if (!running || seeked.has(tpKey(topic, partition))) break
+          if (!running || (seeked.size > 0 && seeked.has(key))) break
           await eachMessage({ topic, partition, message, heartbeat, pause: pauseFn(topic, partition) })
           nextOffset = String(Number(message.offset) + 1)
           if (isPaused()) break
