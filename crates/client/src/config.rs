@@ -30,8 +30,8 @@ pub struct ClientConfig {
     /// Seed brokers as `host:port`; the rest of the cluster is learned from metadata.
     pub brokers: Vec<String>,
     pub connection_timeout: Duration,
+    /// How long a request may wait for its response (KafkaJS: when `enforceRequestTimeout`).
     pub request_timeout: Duration,
-    pub enforce_request_timeout: bool,
     pub retry: RetryConfig,
 }
 
@@ -42,7 +42,6 @@ impl Default for ClientConfig {
             brokers: Vec::new(),
             connection_timeout: Duration::from_millis(1000),
             request_timeout: Duration::from_millis(30_000),
-            enforce_request_timeout: true,
             retry: RetryConfig::default(),
         }
     }

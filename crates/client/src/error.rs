@@ -18,14 +18,10 @@ pub enum ErrorClass {
     Connection,
     ConnectionClosed,
     RequestTimeout,
-    MetadataNotLoaded,
     TopicMetadataNotLoaded,
     BrokerNotFound,
     GroupCoordinatorNotFound,
-    NotImplemented,
-    Timeout,
     CreateTopic,
-    NoBrokerAvailable,
 }
 
 impl ErrorClass {
@@ -39,14 +35,10 @@ impl ErrorClass {
             ErrorClass::Connection => "KafkaJSConnectionError",
             ErrorClass::ConnectionClosed => "KafkaJSConnectionClosedError",
             ErrorClass::RequestTimeout => "KafkaJSRequestTimeoutError",
-            ErrorClass::MetadataNotLoaded => "KafkaJSMetadataNotLoaded",
             ErrorClass::TopicMetadataNotLoaded => "KafkaJSTopicMetadataNotLoaded",
             ErrorClass::BrokerNotFound => "KafkaJSBrokerNotFound",
             ErrorClass::GroupCoordinatorNotFound => "KafkaJSGroupCoordinatorNotFound",
-            ErrorClass::NotImplemented => "KafkaJSNotImplemented",
-            ErrorClass::Timeout => "KafkaJSTimeout",
             ErrorClass::CreateTopic => "KafkaJSCreateTopicError",
-            ErrorClass::NoBrokerAvailable => "KafkaJSNoBrokerAvailableError",
         }
     }
 }
@@ -196,28 +188,6 @@ impl Error {
         e.broker = cause.broker.clone();
         e.cause = Some(Box::new(cause));
         e
-    }
-
-    /// The innermost cause: KafkaJS decides restarts on the root cause's `retriable`.
-    pub fn root_cause(&self) -> &Error {
-        let mut e = self;
-        while let Some(c) = &e.cause {
-            e = c;
-        }
-        e
-    }
-
-    /// Metadata is stale when the broker says it does not lead or know the partition.
-    pub fn is_stale_metadata(&self) -> bool {
-        matches!(
-            self.protocol_kind(),
-            Some(
-                "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_FOR_PARTITION"
-            )
-        ) || matches!(
-            self.class,
-            ErrorClass::Connection | ErrorClass::ConnectionClosed | ErrorClass::BrokerNotFound
-        )
     }
 }
 

@@ -52,7 +52,6 @@ impl ClientOptions {
             brokers: self.brokers.clone(),
             connection_timeout: Duration::from_millis(self.connection_timeout as u64),
             request_timeout: Duration::from_millis(request_timeout as u64),
-            enforce_request_timeout: self.enforce_request_timeout,
             retry: retry.unwrap_or(&self.retry).into(),
         }
     }

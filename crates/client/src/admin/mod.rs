@@ -72,10 +72,6 @@ impl Admin {
         Admin { cluster }
     }
 
-    pub fn cluster(&self) -> &Arc<Cluster> {
-        &self.cluster
-    }
-
     pub async fn connect(&self) -> Result<()> {
         self.cluster.connect().await
     }

@@ -164,10 +164,6 @@ impl Consumer {
         }
     }
 
-    pub fn cluster(&self) -> &Arc<Cluster> {
-        &self.inner.cluster
-    }
-
     pub async fn connect(&self) -> Result<()> {
         self.inner.cluster.connect().await
     }
@@ -259,10 +255,6 @@ impl Consumer {
         }
         drop(paused);
         self.inner.wake.notify_one();
-    }
-
-    pub fn paused(&self) -> Vec<(String, i32)> {
-        self.inner.paused.lock().unwrap().iter().cloned().collect()
     }
 
     /// The group as its coordinator describes it.
