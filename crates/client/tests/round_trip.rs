@@ -10,7 +10,7 @@ use futures::FutureExt;
 use kafkars_client::admin::{Admin, NewTopic};
 use kafkars_client::consumer::{BatchOutcome, Consumer, ConsumerConfig, ConsumerEvent, RunConfig};
 use kafkars_client::producer::{
-    murmur2, Message, Producer, ProducerConfig, SendOptions, TopicMessages,
+    murmur2, Message, Producer, ProducerConfig, RecordMetadata, SendOptions, TopicMessages,
 };
 use support::{cluster, unique};
 
@@ -37,6 +37,14 @@ async fn create_topic(partitions: i32) -> String {
     topic
 }
 
+async fn send(producer: &Producer, topic: &str, messages: Vec<Message>) -> Vec<RecordMetadata> {
+    let batch = vec![TopicMessages {
+        topic: topic.to_string(),
+        messages,
+    }];
+    producer.send(batch, SendOptions::default()).await.unwrap()
+}
+
 fn message(key: &str, value: &str) -> Message {
     Message {
         key: Some(Bytes::copy_from_slice(key.as_bytes())),
@@ -56,16 +64,7 @@ async fn keyed_messages_land_on_the_murmur2_partition_and_offsets_advance() {
     producer.connect().await.unwrap();
     let keys: Vec<String> = (0..30).map(|i| format!("key-{i}")).collect();
     let messages = keys.iter().map(|k| message(k, "v")).collect();
-    let result = producer
-        .send(
-            vec![TopicMessages {
-                topic: topic.clone(),
-                messages,
-            }],
-            SendOptions::default(),
-        )
-        .await
-        .unwrap();
+    let result = send(&producer, &topic, messages).await;
     let total: usize = (0..3)
         .map(|p| {
             keys.iter()
@@ -111,16 +110,7 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
     let messages = (0..10)
         .map(|i| message(&format!("k{i}"), &format!("v{i}")))
         .collect();
-    producer
-        .send(
-            vec![TopicMessages {
-                topic: topic.clone(),
-                messages,
-            }],
-            SendOptions::default(),
-        )
-        .await
-        .unwrap();
+    send(&producer, &topic, messages).await;
 
     let group = unique("group");
     let consumer = Consumer::new(cluster(), ConsumerConfig::new(&group));

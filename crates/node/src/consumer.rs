@@ -253,6 +253,13 @@ fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
     }
 }
 
+fn topic_partitions(partitions: Vec<TopicPartitionInput>) -> Vec<(String, i32)> {
+    partitions
+        .into_iter()
+        .map(|p| (p.topic, p.partition))
+        .collect()
+}
+
 #[napi]
 pub struct NativeConsumer {
     consumer: Consumer,
@@ -367,20 +374,12 @@ impl NativeConsumer {
 
     #[napi]
     pub fn pause(&self, partitions: Vec<TopicPartitionInput>) {
-        let tps: Vec<_> = partitions
-            .into_iter()
-            .map(|p| (p.topic, p.partition))
-            .collect();
-        self.consumer.pause(&tps);
+        self.consumer.pause(&topic_partitions(partitions));
     }
 
     #[napi]
     pub fn resume(&self, partitions: Vec<TopicPartitionInput>) {
-        let tps: Vec<_> = partitions
-            .into_iter()
-            .map(|p| (p.topic, p.partition))
-            .collect();
-        self.consumer.resume(&tps);
+        self.consumer.resume(&topic_partitions(partitions));
     }
 
     #[napi]
