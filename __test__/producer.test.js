@@ -100,3 +100,24 @@ describe.each(CODECS)('compression %s', codec => {
     expect(received[0].message.attributes).toBe(0)
   })
 })
+
+test('metadataMaxAge: cached metadata expires, so a producer sees a topic that gained partitions', async () => {
+  const topic = await createTopic({ partitions: 1 })
+  const fresh = await connected({ metadataMaxAge: 300 })
+  const cached = await connected()
+  // murmur2('a') puts it on partition 1 of 3, and necessarily on 0 of 1.
+  const sendA = async producer => (await producer.send({ topic, messages: [{ key: 'a', value: 'v' }] }))[0].partition
+  expect([await sendA(fresh), await sendA(cached)]).toEqual([0, 0])
+
+  const admin = newKafka().admin()
+  await admin.connect()
+  await admin.deleteTopics({ topics: [topic] })
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] })
+  await admin.disconnect()
+  await new Promise(r => setTimeout(r, 600))
+
+  const after = [await sendA(fresh), await sendA(cached)]
+  await fresh.disconnect()
+  await cached.disconnect()
+  expect(after).toEqual([1, 0])
+})

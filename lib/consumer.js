@@ -32,6 +32,7 @@ const createConsumer = ({ config, logger, options }) => {
     allowAutoTopicCreation = true,
     readUncommitted = false,
     rackId = '',
+    metadataMaxAge = 300000,
   } = options
   if (!groupId) {
     throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
@@ -75,6 +76,7 @@ const createConsumer = ({ config, logger, options }) => {
       allowAutoTopicCreation,
       rackId,
       retry: effectiveRetry,
+      metadataMaxAge,
     })
     await call(engine.connect())
     emit(events.CONNECT)

@@ -40,6 +40,7 @@ const createProducer = ({ config, logger, options }) => {
     idempotent = false,
     transactionalId,
     maxInFlightRequests,
+    metadataMaxAge = 300000,
   } = options
   const producerLogger = logger.namespace('Producer')
   const { events, emitter, on } = createInstrumentation('producer', producerLogger)
@@ -88,6 +89,7 @@ const createProducer = ({ config, logger, options }) => {
       partitioner,
       retry: client.retry,
       maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
+      metadataMaxAge,
     })
     await call(engine.connect())
     status = CONNECTION.CONNECTED

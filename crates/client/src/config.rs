@@ -32,6 +32,8 @@ pub struct ClientConfig {
     pub connection_timeout: Duration,
     /// How long a request may wait for its response (KafkaJS: when `enforceRequestTimeout`).
     pub request_timeout: Duration,
+    /// How long cached metadata is trusted before it is fetched again (KafkaJS's `metadataMaxAge`).
+    pub metadata_max_age: Duration,
     pub retry: RetryConfig,
 }
 
@@ -42,6 +44,7 @@ impl Default for ClientConfig {
             brokers: Vec::new(),
             connection_timeout: Duration::from_millis(1000),
             request_timeout: Duration::from_millis(30_000),
+            metadata_max_age: Duration::from_millis(300_000),
             retry: RetryConfig::default(),
         }
     }

@@ -89,7 +89,7 @@ impl NativeAdmin {
     #[napi(constructor)]
     pub fn new(client: ClientOptions) -> Self {
         NativeAdmin {
-            admin: Admin::new(Cluster::new(client.to_config(None))),
+            admin: Admin::new(Cluster::new(client.to_config(None, None))),
         }
     }
 

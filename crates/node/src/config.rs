@@ -40,7 +40,11 @@ impl From<&RetryOptions> for RetryConfig {
 }
 
 impl ClientOptions {
-    pub fn to_config(&self, retry: Option<&RetryOptions>) -> ClientConfig {
+    pub fn to_config(
+        &self,
+        retry: Option<&RetryOptions>,
+        metadata_max_age: Option<f64>,
+    ) -> ClientConfig {
         let request_timeout = if self.enforce_request_timeout {
             self.request_timeout
         } else {
@@ -52,6 +56,7 @@ impl ClientOptions {
             brokers: self.brokers.clone(),
             connection_timeout: Duration::from_millis(self.connection_timeout as u64),
             request_timeout: Duration::from_millis(request_timeout as u64),
+            metadata_max_age: Duration::from_millis(metadata_max_age.unwrap_or(300_000.0) as u64),
             retry: retry.unwrap_or(&self.retry).into(),
         }
     }

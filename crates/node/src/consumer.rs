@@ -31,6 +31,8 @@ pub struct ConsumerOptions {
     pub allow_auto_topic_creation: bool,
     pub rack_id: Option<String>,
     pub retry: Option<RetryOptions>,
+    /// KafkaJS's `metadataMaxAge`, in milliseconds.
+    pub metadata_max_age: Option<f64>,
 }
 
 /// A record batch header: KafkaJS's `batchContext`, offsets and times as strings.
@@ -269,7 +271,7 @@ pub struct NativeConsumer {
 impl NativeConsumer {
     #[napi(constructor)]
     pub fn new(client: ClientOptions, options: ConsumerOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(None));
+        let cluster = Cluster::new(client.to_config(None, options.metadata_max_age));
         let mut config = ConsumerConfig::new(options.group_id);
         config.session_timeout = options.session_timeout;
         config.rebalance_timeout = options.rebalance_timeout;
@@ -284,7 +286,7 @@ impl NativeConsumer {
         config.retry = options
             .retry
             .as_ref()
-            .map_or(client.to_config(None).retry, Into::into);
+            .map_or(client.to_config(None, None).retry, Into::into);
         NativeConsumer {
             consumer: Consumer::new(cluster, config),
         }

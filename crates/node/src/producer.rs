@@ -26,6 +26,8 @@ pub struct ProducerOptions {
     /// KafkaJS's `maxInFlightRequests` per broker; unset (KafkaJS: unlimited) lets five requests
     /// fly, and concurrent sends beyond that share requests.
     pub max_in_flight_requests: Option<u32>,
+    /// KafkaJS's `metadataMaxAge`, in milliseconds.
+    pub metadata_max_age: Option<f64>,
 }
 
 #[napi(object)]
@@ -141,7 +143,8 @@ pub struct NativeProducer {
 impl NativeProducer {
     #[napi(constructor)]
     pub fn new(client: ClientOptions, options: ProducerOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(options.retry.as_ref()));
+        let cluster =
+            Cluster::new(client.to_config(options.retry.as_ref(), options.metadata_max_age));
         let partitioner = match options.partitioner.as_str() {
             "legacy" => PartitionerKind::Legacy,
             _ => PartitionerKind::Default,

@@ -5,6 +5,7 @@ mod metadata;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{FindCoordinatorRequest, MetadataRequest};
@@ -20,6 +21,8 @@ use crate::retry::retry;
 pub struct Cluster {
     config: ClientConfig,
     metadata: RwLock<Arc<Metadata>>,
+    /// When metadata last arrived, for `metadata_max_age`.
+    refreshed_at: Mutex<Option<Instant>>,
     connections: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
     /// The seed broker that answered, named when an advertised address turns out unreachable.
     bootstrap: Mutex<Option<String>>,
@@ -32,6 +35,7 @@ impl Cluster {
         Arc::new(Cluster {
             config,
             metadata: RwLock::default(),
+            refreshed_at: Mutex::default(),
             connections: tokio::sync::Mutex::default(),
             bootstrap: Mutex::default(),
             targets: Mutex::default(),
@@ -81,7 +85,12 @@ impl Cluster {
     ) -> Result<Arc<Metadata>> {
         self.add_targets(topics.iter().cloned());
         let known = self.metadata();
-        if topics.iter().all(|t| known.topic(t).is_some()) {
+        let fresh = self
+            .refreshed_at
+            .lock()
+            .unwrap()
+            .is_some_and(|at| at.elapsed() < self.config.metadata_max_age);
+        if fresh && topics.iter().all(|t| known.topic(t).is_some()) {
             return Ok(known);
         }
         self.refresh_metadata(topics, allow_auto_create).await?;
@@ -119,6 +128,7 @@ impl Cluster {
         let (metadata, failure) =
             Metadata::from_response(&response, &self.metadata(), topics.is_none());
         *self.metadata.write().unwrap() = Arc::new(metadata);
+        *self.refreshed_at.lock().unwrap() = Some(Instant::now());
         failure.map_or(Ok(()), Err)
     }
 
