@@ -4,11 +4,11 @@
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
 const { toMessages } = require('./messages')
+const { PartitionAssigners } = require('./assigners')
 const {
   KafkaJSError,
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
-  KafkaJSNotImplemented,
   errorFromNative,
 } = require('./errors')
 
@@ -20,7 +20,7 @@ const tpKey = (topic, partition) => `${topic}\u0000${partition}`
 const createConsumer = ({ config, logger, options }) => {
   const {
     groupId,
-    partitionAssigners,
+    partitionAssigners = [PartitionAssigners.roundRobin],
     sessionTimeout = 30000,
     rebalanceTimeout = 60000,
     heartbeatInterval = 3000,
@@ -37,12 +37,31 @@ const createConsumer = ({ config, logger, options }) => {
   if (!groupId) {
     throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
   }
-  const { PartitionAssigners } = require('./assigners')
-  if (partitionAssigners && partitionAssigners.some(a => a !== PartitionAssigners.roundRobin)) {
-    throw new KafkaJSNotImplemented('kafkars does not run custom partition assigners yet')
-  }
   const consumerLogger = logger.namespace('Consumer')
   const { events, emitter, on } = createInstrumentation('consumer', consumerLogger)
+
+  // Custom assigners run here when this member leads the group; KafkaJS's round-robin alone
+  // runs in the engine. `cluster` answers from the metadata the engine sends with each call.
+  const nativeRoundRobin =
+    partitionAssigners.length === 1 && partitionAssigners[0] === PartitionAssigners.roundRobin
+  let partitionsByTopic = new Map()
+  const assignerCluster = {
+    findTopicPartitionMetadata: topic => partitionsByTopic.get(topic) || [],
+  }
+  const assigners = partitionAssigners.map(createAssigner =>
+    createAssigner({ groupId, logger: consumerLogger, cluster: assignerCluster })
+  )
+  const onAssign = async ({ protocol, members, topics, partitions }) => {
+    partitionsByTopic = new Map(partitions.map(t => [t.topic, t.partitions]))
+    const assigner = assigners.find(({ name }) => name === protocol)
+    if (!assigner) {
+      throw new KafkaJSNonRetriableError(
+        `Unsupported partition assigner "${protocol}", the assigner wasn't found in the assigners list`
+      )
+    }
+    const assignment = await assigner.assign({ members, topics })
+    return assignment.map(({ memberId, memberAssignment }) => ({ memberId, memberAssignment }))
+  }
   const effectiveRetry = retryOptions(config.retry, retry)
 
   let engine = null
@@ -127,56 +146,141 @@ const createConsumer = ({ config, logger, options }) => {
   // Partitions seeked since their current batch began: the rest of that batch is stale.
   const seeked = new Set()
 
+  // The batches handlers are working on, by partition: how far each got (`next`) and what of
+  // that is committed, so uncommitted offsets include them before the engine hears of them.
+  const inFlight = new Map()
+  // What the engine reported with the latest batch: uncommitted messages elsewhere and when
+  // it last committed. autoCommitInterval and autoCommitThreshold are measured against these.
+  let uncommittedElsewhere = 0
+  let lastCommit = Date.now()
+
+  const inFlightOffsets = () => {
+    const offsets = []
+    for (const { topic, partition, next, committed } of inFlight.values()) {
+      if (next != null && next !== committed) {
+        offsets.push({ topic, partition, offset: String(next) })
+      }
+    }
+    return offsets
+  }
+
+  // KafkaJS's offsetManager.uncommittedOffsets(): partitions as its object keys, strings.
+  const uncommittedOffsets = () => {
+    const latest = new Map()
+    for (const o of engine.uncommittedOffsets()) latest.set(tpKey(o.topic, o.partition), o)
+    for (const o of inFlightOffsets()) latest.set(tpKey(o.topic, o.partition), o)
+    const byTopic = new Map()
+    for (const { topic, partition, offset } of latest.values()) {
+      if (!byTopic.has(topic)) byTopic.set(topic, [])
+      byTopic.get(topic).push({ partition, offset })
+    }
+    return {
+      topics: [...byTopic].map(([topic, partitions]) => ({
+        topic,
+        partitions: partitions
+          .sort((a, b) => a.partition - b.partition)
+          .map(({ partition, offset }) => ({ partition: String(partition), offset })),
+      })),
+    }
+  }
+
+  const commitResolved = async () => {
+    const offsets = inFlightOffsets()
+    const committed = await call(engine.commitResolved(offsets))
+    if (committed) onEvent(committed)
+    for (const entry of inFlight.values()) entry.committed = entry.next
+    uncommittedElsewhere = 0
+    lastCommit = Date.now()
+  }
+
+  const commitIsDue = () => {
+    const { autoCommitInterval = null, autoCommitThreshold = null } = runOptions
+    if (autoCommitInterval != null && Date.now() >= lastCommit + autoCommitInterval) return true
+    if (autoCommitThreshold == null) return false
+    let count = uncommittedElsewhere
+    for (const { next, committed, first } of inFlight.values()) {
+      if (next != null) count += next - (committed != null ? committed : first)
+    }
+    return count >= autoCommitThreshold
+  }
+
+  const commitOffsetsIfNecessary = async offsets => {
+    if (offsets) return commitOffsets(toOffsetList(offsets))
+    if (commitIsDue()) await commitResolved()
+  }
+
+  const batchPayload = (batch, messages) => ({
+    topic: batch.topic,
+    partition: batch.partition,
+    highWatermark: batch.highWatermark,
+    offsetLag: batch.offsetLag(),
+    offsetLagLow: batch.offsetLagLow(),
+    batchSize: messages.length,
+    firstOffset: batch.firstOffset(),
+    lastOffset: batch.lastOffset(),
+  })
+
   // One fetched batch: returns how far the handler got and whether it threw.
   const onBatch = async nativeBatch => {
-    const { topic, partition } = nativeBatch
+    const { topic, partition, highWatermark } = nativeBatch
     const key = tpKey(topic, partition)
     seeked.delete(key)
+    uncommittedElsewhere = nativeBatch.uncommitted
+    lastCommit = Date.now() - nativeBatch.sinceCommit
     const messages = toMessages(nativeBatch)
-    const { eachMessage, eachBatch, eachBatchAutoResolve = true } = runOptions
+    const first = Number(messages[0].offset)
+    const entry = { topic, partition, first, next: null, committed: null }
+    inFlight.set(key, entry)
+    const { eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit = true } = runOptions
+    const { autoCommitInterval = null, autoCommitThreshold = null } = runOptions
+    const commitsMidBatch = autoCommit && (autoCommitInterval != null || autoCommitThreshold != null)
     const isPaused = () => pausedSet.size > 0 && pausedSet.has(key)
-    let nextOffset = null
+    const batch = {
+      topic,
+      partition,
+      highWatermark,
+      messages,
+      isEmpty: () => messages.length === 0,
+      firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
+      lastOffset: () =>
+        messages.length === 0
+          ? String(BigInt(highWatermark) - 1n)
+          : messages[messages.length - 1].offset,
+      offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
+      offsetLagLow: () =>
+        messages.length === 0
+          ? '0'
+          : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
+    }
+    const instrumented =
+      emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
+    const payload = instrumented ? batchPayload(batch, messages) : null
+    const started = Date.now()
+    if (instrumented) emit(events.START_BATCH_PROCESS, payload)
     try {
       if (eachMessage) {
         for (const message of messages) {
           if (!running || (seeked.size > 0 && seeked.has(key))) break
           await eachMessage({ topic, partition, message, heartbeat, pause: pauseFn(topic, partition) })
-          nextOffset = String(Number(message.offset) + 1)
+          entry.next = Number(message.offset) + 1
+          if (commitsMidBatch && commitIsDue()) await commitResolved()
           if (isPaused()) break
         }
       } else {
-        const highWatermark = nativeBatch.highWatermark
-        const batch = {
-          topic,
-          partition,
-          highWatermark,
-          messages,
-          isEmpty: () => messages.length === 0,
-          firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
-          lastOffset: () =>
-            messages.length === 0
-              ? String(BigInt(highWatermark) - 1n)
-              : messages[messages.length - 1].offset,
-          offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
-          offsetLagLow: () =>
-            messages.length === 0
-              ? '0'
-              : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
-        }
         await eachBatch({
           batch,
           resolveOffset: offset => {
-            nextOffset = String(BigInt(offset) + 1n)
+            entry.next = Number(offset) + 1
           },
           heartbeat,
-          commitOffsetsIfNecessary: async () => {},
-          uncommittedOffsets: () => ({ topics: [] }),
+          commitOffsetsIfNecessary,
+          uncommittedOffsets,
           isRunning: () => running,
-          isStale: () => false,
+          isStale: () => seeked.size > 0 && seeked.has(key),
           pause: pauseFn(topic, partition),
         })
         if (eachBatchAutoResolve && messages.length > 0) {
-          nextOffset = String(BigInt(messages[messages.length - 1].offset) + 1n)
+          entry.next = Number(messages[messages.length - 1].offset) + 1
         }
       }
     } catch (e) {
@@ -189,9 +293,15 @@ const createConsumer = ({ config, logger, options }) => {
           error: e,
         })
       }
-      return { nextOffset, failed: true }
+      return settled(entry, key, true)
     }
-    return { nextOffset, failed: false }
+    if (instrumented) emit(events.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
+    return settled(entry, key, false)
+  }
+
+  const settled = (entry, key, failed) => {
+    inFlight.delete(key)
+    return { nextOffset: entry.next == null ? null : String(entry.next), failed }
   }
 
   const onCrash = async ({ error: description, handlerFailed }) => {
@@ -249,6 +359,15 @@ const createConsumer = ({ config, logger, options }) => {
         return emit(events.COMMIT_OFFSETS, p)
       case 'rebalancing':
         return emit(events.REBALANCING, p)
+      case 'fetch_start':
+        return emit(events.FETCH_START, p)
+      case 'fetch':
+        return emit(events.FETCH, p)
+      case 'received_unsubscribed_topics':
+        consumerLogger.warn('Consumer group received unsubscribed topics', p)
+        return emit(events.RECEIVED_UNSUBSCRIBED_TOPICS, p)
+      case 'warn':
+        return consumerLogger.warn(p.message, { groupId })
       case 'crash':
         return onCrash(p).catch(e => consumerLogger.error(`Crash handling failed: ${e.message}`))
     }
@@ -257,7 +376,19 @@ const createConsumer = ({ config, logger, options }) => {
   const start = async () => {
     for (const { topic, fromBeginning } of subscriptions) engine.subscribe(topic, fromBeginning)
     running = true
-    await call(engine.run(runOptions.autoCommit !== false, onBatch, onEvent))
+    const { autoCommit = true, partitionsConsumedConcurrently = 1 } = runOptions
+    // `undefined`, not null: the binding reads absent options as undefined.
+    const protocols = nativeRoundRobin
+      ? undefined
+      : assigners.map(a => a.protocol({ topics: subscriptions.map(s => s.topic) }))
+    await call(
+      engine.run(
+        { autoCommit, partitionsConsumedConcurrently, protocols },
+        onBatch,
+        onEvent,
+        nativeRoundRobin ? undefined : onAssign
+      )
+    )
   }
 
   const run = async (opts = {}) => {
@@ -338,8 +469,17 @@ const createConsumer = ({ config, logger, options }) => {
       partition: Number(partition),
       offset: String(offset),
     }))
-    await call(engine.commitOffsets(offsets))
+    const committed = await call(engine.commitOffsets(offsets))
+    if (committed) onEvent(committed)
+    for (const { topic, partition, offset } of offsets) {
+      const entry = inFlight.get(tpKey(topic, partition))
+      if (entry) entry.committed = Number(offset)
+    }
   }
+
+  // `{ topics: [{ topic, partitions: [{ partition, offset }] }] }` as a flat list.
+  const toOffsetList = ({ topics = [] }) =>
+    topics.flatMap(({ topic, partitions }) => partitions.map(p => ({ topic, ...p })))
 
   return {
     connect,

@@ -64,6 +64,11 @@ class InstrumentationEventEmitter {
     }
   }
 
+  /** Whether anyone listens: payloads that cost something are only built then. */
+  listening(eventName) {
+    return this.emitter.listenerCount(eventName) > 0
+  }
+
   addListener(eventName, listener) {
     this.emitter.addListener(eventName, listener)
     return () => this.emitter.removeListener(eventName, listener)

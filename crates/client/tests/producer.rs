@@ -63,7 +63,14 @@ async fn read_back(topic: &str, count: usize) -> (Vec<i64>, usize) {
         .boxed()
     });
     consumer
-        .run(RunConfig { auto_commit: false }, handler, Arc::new(|_| {}))
+        .run(
+            RunConfig {
+                auto_commit: false,
+                ..RunConfig::default()
+            },
+            handler,
+            Arc::new(|_| {}),
+        )
         .await
         .unwrap();
     for _ in 0..600 {

@@ -151,7 +151,7 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
         }
     });
     consumer
-        .run(RunConfig { auto_commit: true }, handler, events)
+        .run(RunConfig::default(), handler, events)
         .await
         .unwrap();
     for _ in 0..200 {

@@ -4,10 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use kafkars_client::cluster::Cluster;
 use kafkars_client::consumer::{
-    BatchOutcome, Consumer, ConsumerConfig, ConsumerEvent, FetchedBatch, RunConfig,
+    AssignRequest, BatchOutcome, Consumer, ConsumerConfig, ConsumerEvent, ExternalAssigner,
+    FetchedBatch, RunConfig,
 };
 use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Promise};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -67,6 +70,10 @@ pub struct FetchedBatchOutput {
     pub offsets: Float64Array,
     pub timestamps: Float64Array,
     pub batch_contexts: Vec<BatchContext>,
+    /// Messages resolved and not committed when the batch was handed out.
+    pub uncommitted: f64,
+    /// Milliseconds since the last commit when the batch was handed out.
+    pub since_commit: f64,
 }
 
 /// The JavaScript loop's answer for a batch.
@@ -98,6 +105,67 @@ pub struct TopicPartitionOffsetInput {
 }
 
 #[napi(object)]
+pub struct TopicPartitionOffsetOutput {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: String,
+}
+
+#[napi(object)]
+pub struct RunOptions {
+    pub auto_commit: bool,
+    pub partitions_consumed_concurrently: u32,
+    /// The custom assigners' JoinGroup protocols, preferred first; absent for the built-in
+    /// round-robin, which the engine runs itself.
+    pub protocols: Option<Vec<ProtocolInput>>,
+}
+
+#[napi(object)]
+pub struct ProtocolInput {
+    pub name: String,
+    pub metadata: Buffer,
+}
+
+/// What a custom assigner's `assign` is called with, plus what the JavaScript side needs to
+/// answer `cluster.findTopicPartitionMetadata`.
+#[napi(object)]
+pub struct AssignInput {
+    pub protocol: String,
+    pub members: Vec<MemberInput>,
+    pub topics: Vec<String>,
+    pub partitions: Vec<TopicPartitionsOutput>,
+}
+
+#[napi(object)]
+pub struct MemberInput {
+    pub member_id: String,
+    pub member_metadata: Buffer,
+}
+
+/// KafkaJS's PartitionMetadata.
+#[napi(object)]
+pub struct PartitionMetadataOutput {
+    pub partition_error_code: i32,
+    pub partition_id: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub offline_replicas: Vec<i32>,
+}
+
+#[napi(object)]
+pub struct TopicPartitionsOutput {
+    pub topic: String,
+    pub partitions: Vec<PartitionMetadataOutput>,
+}
+
+#[napi(object)]
+pub struct AssignmentInput {
+    pub member_id: String,
+    pub member_assignment: Buffer,
+}
+
+#[napi(object)]
 pub struct GroupMemberOutput {
     pub member_id: String,
     pub client_id: String,
@@ -120,6 +188,76 @@ pub struct GroupDescriptionOutput {
 type BatchCallback =
     ThreadsafeFunction<FetchedBatchOutput, Promise<BatchResult>, FetchedBatchOutput, Status, false>;
 type EventCallback = ThreadsafeFunction<EngineEvent, (), EngineEvent, Status, false, true>;
+type AssignCallback =
+    ThreadsafeFunction<AssignInput, Promise<Vec<AssignmentInput>>, AssignInput, Status, false>;
+
+/// The user's assigners, run in JavaScript when this member leads the group.
+struct JsAssigner {
+    protocols: Vec<(String, Bytes)>,
+    assign: Arc<AssignCallback>,
+}
+
+impl ExternalAssigner for JsAssigner {
+    fn protocols(&self) -> Vec<(String, Bytes)> {
+        self.protocols.clone()
+    }
+
+    fn assign(
+        &self,
+        request: AssignRequest,
+    ) -> BoxFuture<'static, kafkars_client::error::Result<Vec<(String, Bytes)>>> {
+        let assign = self.assign.clone();
+        async move {
+            let failed = |what: String| {
+                kafkars_client::error::Error::kafka(format!(
+                    "The partition assigner {:?} failed: {what}",
+                    request.protocol
+                ))
+            };
+            let input = AssignInput {
+                protocol: request.protocol.clone(),
+                members: request
+                    .members
+                    .iter()
+                    .map(|(id, metadata)| MemberInput {
+                        member_id: id.clone(),
+                        member_metadata: metadata.to_vec().into(),
+                    })
+                    .collect(),
+                topics: request.topics.clone(),
+                partitions: request
+                    .partitions
+                    .iter()
+                    .map(|t| TopicPartitionsOutput {
+                        topic: t.name.clone(),
+                        partitions: t
+                            .partitions
+                            .iter()
+                            .map(|p| PartitionMetadataOutput {
+                                partition_error_code: p.error_code as i32,
+                                partition_id: p.partition_id,
+                                leader: p.leader,
+                                replicas: p.replicas.clone(),
+                                isr: p.isr.clone(),
+                                offline_replicas: p.offline_replicas.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            let promise = assign
+                .call_async_catch(input)
+                .await
+                .map_err(|e| failed(e.reason.clone()))?;
+            let assignments = promise.await.map_err(|e| failed(e.reason.clone()))?;
+            Ok(assignments
+                .into_iter()
+                .map(|a| (a.member_id, Bytes::copy_from_slice(&a.member_assignment)))
+                .collect())
+        }
+        .boxed()
+    }
+}
 
 fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
     let r = batch.records;
@@ -177,6 +315,8 @@ fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
         offsets: offsets.into(),
         timestamps: timestamps.into(),
         batch_contexts,
+        uncommitted: batch.uncommitted as f64,
+        since_commit: batch.since_commit.as_secs_f64() * 1000.0,
     }
 }
 
@@ -248,6 +388,42 @@ fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
             "rebalancing",
             format!("{{\"groupId\":{},\"memberId\":{}}}", quote(group_id), quote(member_id)),
         ),
+        ConsumerEvent::FetchStart { node_id } => {
+            // KafkaJS's node ids here are the strings its broker pool is keyed by.
+            ("fetch_start", format!("{{\"nodeId\":\"{node_id}\"}}"))
+        }
+        ConsumerEvent::Fetch { node_id, number_of_batches, duration } => (
+            "fetch",
+            format!(
+                "{{\"numberOfBatches\":{number_of_batches},\"duration\":{},\"nodeId\":\"{node_id}\"}}",
+                duration.as_millis()
+            ),
+        ),
+        ConsumerEvent::Warn { message } => ("warn", format!("{{\"message\":{}}}", quote(message))),
+        ConsumerEvent::ReceivedUnsubscribedTopics {
+            group_id,
+            generation_id,
+            member_id,
+            assigned_topics,
+            topics_subscribed,
+            topics_not_subscribed,
+        } => {
+            let list = |topics: &[String]| {
+                let quoted: Vec<String> = topics.iter().map(|t| quote(t)).collect();
+                format!("[{}]", quoted.join(","))
+            };
+            (
+                "received_unsubscribed_topics",
+                format!(
+                    "{{\"groupId\":{},\"generationId\":{generation_id},\"memberId\":{},\"assignedTopics\":{},\"topicsSubscribed\":{},\"topicsNotSubscribed\":{}}}",
+                    quote(group_id),
+                    quote(member_id),
+                    list(assigned_topics),
+                    list(topics_subscribed),
+                    list(topics_not_subscribed)
+                ),
+            )
+        }
         ConsumerEvent::Crash { error, handler_failed } => (
             "crash",
             format!("{{\"error\":{},\"handlerFailed\":{handler_failed}}}", to_json(error)),
@@ -255,10 +431,31 @@ fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
     }
 }
 
+fn engine_event(event: &ConsumerEvent) -> EngineEvent {
+    let (kind, payload) = event_json(event);
+    EngineEvent {
+        kind: kind.to_string(),
+        payload,
+    }
+}
+
 fn topic_partitions(partitions: Vec<TopicPartitionInput>) -> Vec<(String, i32)> {
     partitions
         .into_iter()
         .map(|p| (p.topic, p.partition))
+        .collect()
+}
+
+fn parse_offsets(offsets: Vec<TopicPartitionOffsetInput>) -> Result<Vec<(String, i32, i64)>> {
+    offsets
+        .into_iter()
+        .map(|o| {
+            let offset = o
+                .offset
+                .parse::<i64>()
+                .map_err(|_| napi::Error::from_reason(format!("Invalid offset {:?}", o.offset)))?;
+            Ok((o.topic, o.partition, offset))
+        })
         .collect()
 }
 
@@ -324,10 +521,21 @@ impl NativeConsumer {
     #[napi]
     pub async fn run(
         &self,
-        auto_commit: bool,
+        options: RunOptions,
         on_batch: BatchCallback,
         on_event: EventCallback,
+        on_assign: Option<AssignCallback>,
     ) -> Result<()> {
+        let assigner = match (options.protocols, on_assign) {
+            (Some(protocols), Some(assign)) => Some(Arc::new(JsAssigner {
+                protocols: protocols
+                    .into_iter()
+                    .map(|p| (p.name, Bytes::copy_from_slice(&p.metadata)))
+                    .collect(),
+                assign: Arc::new(assign),
+            }) as Arc<dyn ExternalAssigner>),
+            _ => None,
+        };
         let on_batch = Arc::new(on_batch);
         let handler = Arc::new(move |batch: FetchedBatch| {
             let on_batch = on_batch.clone();
@@ -350,17 +558,23 @@ impl NativeConsumer {
             .boxed()
         });
         let events = Arc::new(move |event: ConsumerEvent| {
-            let (kind, payload) = event_json(&event);
             on_event.call(
-                EngineEvent {
-                    kind: kind.to_string(),
-                    payload,
-                },
+                engine_event(&event),
                 ThreadsafeFunctionCallMode::NonBlocking,
             );
         });
         self.consumer
-            .run(RunConfig { auto_commit }, handler, events)
+            .run(
+                RunConfig {
+                    auto_commit: options.auto_commit,
+                    partitions_consumed_concurrently: options
+                        .partitions_consumed_concurrently
+                        .max(1) as usize,
+                    assigner,
+                },
+                handler,
+                events,
+            )
             .await
             .map_err(to_napi)
     }
@@ -407,16 +621,47 @@ impl NativeConsumer {
         })
     }
 
+    /// Commits; returns the COMMIT_OFFSETS event for JavaScript to emit before resolving.
     #[napi]
-    pub async fn commit_offsets(&self, offsets: Vec<TopicPartitionOffsetInput>) -> Result<()> {
-        let mut parsed = Vec::with_capacity(offsets.len());
-        for o in offsets {
-            let offset = o
-                .offset
-                .parse::<i64>()
-                .map_err(|_| napi::Error::from_reason(format!("Invalid offset {:?}", o.offset)))?;
-            parsed.push((o.topic, o.partition, offset));
-        }
-        self.consumer.commit_offsets(&parsed).await.map_err(to_napi)
+    pub async fn commit_offsets(
+        &self,
+        offsets: Vec<TopicPartitionOffsetInput>,
+    ) -> Result<Option<EngineEvent>> {
+        let parsed = parse_offsets(offsets)?;
+        let event = self
+            .consumer
+            .commit_offsets(&parsed)
+            .await
+            .map_err(to_napi)?;
+        Ok(event.as_ref().map(engine_event))
+    }
+
+    /// Resolved offsets not yet committed; the JavaScript side adds those of running batches.
+    #[napi]
+    pub fn uncommitted_offsets(&self) -> Vec<TopicPartitionOffsetOutput> {
+        self.consumer
+            .uncommitted_offsets()
+            .into_iter()
+            .map(|(topic, partition, offset)| TopicPartitionOffsetOutput {
+                topic,
+                partition,
+                offset: offset.to_string(),
+            })
+            .collect()
+    }
+
+    /// Commits every resolved offset, `inFlight` being how far running batches got.
+    #[napi]
+    pub async fn commit_resolved(
+        &self,
+        in_flight: Vec<TopicPartitionOffsetInput>,
+    ) -> Result<Option<EngineEvent>> {
+        let parsed = parse_offsets(in_flight)?;
+        let event = self
+            .consumer
+            .commit_resolved(&parsed)
+            .await
+            .map_err(to_napi)?;
+        Ok(event.as_ref().map(engine_event))
     }
 }

@@ -68,6 +68,28 @@ pub fn decode_assignment(mut buf: Bytes) -> Result<Assignment> {
     Ok(out)
 }
 
+/// The topics in a member's `{ version, topics, userData }` metadata.
+pub fn decode_member_topics(mut buf: Bytes) -> Result<Vec<String>> {
+    let bad = || Error::kafka("Malformed member metadata in JoinGroup");
+    if buf.remaining() < 6 {
+        return Err(bad());
+    }
+    buf.get_i16();
+    let count = buf.get_i32().max(0);
+    let mut topics = Vec::new();
+    for _ in 0..count {
+        if buf.remaining() < 2 {
+            return Err(bad());
+        }
+        let len = buf.get_i16().max(0) as usize;
+        if buf.remaining() < len {
+            return Err(bad());
+        }
+        topics.push(String::from_utf8_lossy(&buf.split_to(len)).into_owned());
+    }
+    Ok(topics)
+}
+
 fn put_string(buf: &mut BytesMut, s: &str) {
     buf.put_i16(s.len() as i16);
     buf.put_slice(s.as_bytes());
@@ -111,6 +133,16 @@ mod tests {
         let a = vec![("t".to_string(), vec![0, 2]), ("u".to_string(), vec![1])];
         assert_eq!(decode_assignment(encode_assignment(&a)).unwrap(), a);
         assert!(decode_assignment(Bytes::new()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn member_topics_round_trip() {
+        let topics = vec!["ab".to_string(), "c".to_string()];
+        assert_eq!(
+            decode_member_topics(encode_member_metadata(&topics)).unwrap(),
+            topics
+        );
+        assert!(decode_member_topics(Bytes::from_static(&[0, 0, 0])).is_err());
     }
 
     #[test]

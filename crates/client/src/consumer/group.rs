@@ -15,7 +15,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::assigner::{self, ROUND_ROBIN};
-use super::ConsumerConfig;
+use super::{AssignRequest, ConsumerConfig, ExternalAssigner};
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::network::Connection;
@@ -41,7 +41,10 @@ pub struct Generation {
     pub member_id: String,
     pub leader_id: String,
     pub group_protocol: String,
+    /// This member's partitions in the topics it subscribes to.
     pub assignment: Vec<(String, Vec<i32>)>,
+    /// Every topic the leader assigned this member, subscribed or not.
+    pub assigned_topics: Vec<String>,
     pub duration: Duration,
 }
 
@@ -63,11 +66,12 @@ pub async fn join_and_sync(
     config: &ConsumerConfig,
     member_id: &mut String,
     topics: &[String],
+    assigner: Option<&dyn ExternalAssigner>,
 ) -> Result<Generation> {
     const MAX_REJOINS: u32 = 20;
     let mut rejoins = 0;
     loop {
-        match join_and_sync_once(cluster, config, member_id, topics).await {
+        match join_and_sync_once(cluster, config, member_id, topics, assigner).await {
             Err(e) if is_rebalancing(&e) && rejoins < MAX_REJOINS => {
                 if e.protocol.map(|p| p.code) == Some(UNKNOWN_MEMBER_ID) {
                     member_id.clear();
@@ -84,8 +88,23 @@ async fn join_and_sync_once(
     config: &ConsumerConfig,
     member_id: &mut String,
     topics: &[String],
+    assigner: Option<&dyn ExternalAssigner>,
 ) -> Result<Generation> {
     let started = Instant::now();
+    let protocols: Vec<JoinGroupRequestProtocol> = match assigner {
+        Some(a) => a.protocols(),
+        None => vec![(
+            ROUND_ROBIN.to_string(),
+            assigner::encode_member_metadata(topics),
+        )],
+    }
+    .into_iter()
+    .map(|(name, metadata)| {
+        JoinGroupRequestProtocol::default()
+            .with_name(sb(&name))
+            .with_metadata(metadata)
+    })
+    .collect();
     let coordinator = cluster.coordinator(&config.group_id).await?;
     // JoinGroup is held by the coordinator until the rebalance completes.
     let join_timeout =
@@ -97,9 +116,7 @@ async fn join_and_sync_once(
             .with_rebalance_timeout_ms(config.rebalance_timeout)
             .with_member_id(sb(member_id))
             .with_protocol_type(sb("consumer"))
-            .with_protocols(vec![JoinGroupRequestProtocol::default()
-                .with_name(sb(ROUND_ROBIN))
-                .with_metadata(assigner::encode_member_metadata(topics))]);
+            .with_protocols(protocols.clone());
         let response = coordinator
             .send_with_timeout(&request, join_timeout)
             .await?;
@@ -114,22 +131,57 @@ async fn join_and_sync_once(
     *member_id = joined.member_id.as_str().to_string();
     let generation_id = joined.generation_id;
     let leader_id = joined.leader.as_str().to_string();
+    let group_protocol = joined
+        .protocol_name
+        .as_ref()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| ROUND_ROBIN.to_string());
     let mut assignments = Vec::new();
     if leader_id == *member_id {
-        cluster
-            .refresh_metadata(topics, config.allow_auto_topic_creation)
-            .await?;
-        let members: Vec<String> = joined
+        let members: Vec<(String, bytes::Bytes)> = joined
             .members
             .iter()
-            .map(|m| m.member_id.as_str().to_string())
+            .map(|m| (m.member_id.as_str().to_string(), m.metadata.clone()))
             .collect();
+        // The leader assigns every topic any member subscribes to, as KafkaJS does.
+        let mut group_topics: Vec<String> = topics.to_vec();
+        for (_, metadata) in &members {
+            for topic in assigner::decode_member_topics(metadata.clone()).unwrap_or_default() {
+                if !group_topics.contains(&topic) {
+                    group_topics.push(topic);
+                }
+            }
+        }
+        cluster
+            .refresh_metadata(&group_topics, config.allow_auto_topic_creation)
+            .await?;
         let metadata = cluster.metadata();
-        for (member, assignment) in assigner::round_robin(&members, topics, &metadata) {
+        let decided: Vec<(String, bytes::Bytes)> = match assigner {
+            Some(a) => {
+                a.assign(AssignRequest {
+                    protocol: group_protocol.clone(),
+                    partitions: group_topics
+                        .iter()
+                        .filter_map(|t| metadata.topic(t).cloned())
+                        .collect(),
+                    members,
+                    topics: group_topics,
+                })
+                .await?
+            }
+            None => {
+                let ids: Vec<String> = members.into_iter().map(|(id, _)| id).collect();
+                assigner::round_robin(&ids, &group_topics, &metadata)
+                    .into_iter()
+                    .map(|(member, a)| (member, assigner::encode_assignment(&a)))
+                    .collect()
+            }
+        };
+        for (member, assignment) in decided {
             assignments.push(
                 SyncGroupRequestAssignment::default()
                     .with_member_id(sb(&member))
-                    .with_assignment(assigner::encode_assignment(&assignment)),
+                    .with_assignment(assignment),
             );
         }
     }
@@ -140,7 +192,7 @@ async fn join_and_sync_once(
                 .with_generation_id(generation_id)
                 .with_member_id(sb(member_id))
                 .with_protocol_type(Some(sb("consumer")))
-                .with_protocol_name(Some(sb(ROUND_ROBIN)))
+                .with_protocol_name(Some(sb(&group_protocol)))
                 .with_assignments(assignments),
             join_timeout,
         )
@@ -148,7 +200,9 @@ async fn join_and_sync_once(
     if synced.error_code != 0 {
         return Err(Error::protocol(synced.error_code));
     }
-    let assignment = assigner::decode_assignment(synced.assignment)?
+    let all = assigner::decode_assignment(synced.assignment)?;
+    let assigned_topics = all.iter().map(|(t, _)| t.clone()).collect();
+    let assignment = all
         .into_iter()
         .filter(|(t, _)| topics.contains(t))
         .collect();
@@ -157,11 +211,9 @@ async fn join_and_sync_once(
         generation_id,
         member_id: member_id.clone(),
         leader_id,
-        group_protocol: joined
-            .protocol_name
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| ROUND_ROBIN.to_string()),
+        group_protocol,
         assignment,
+        assigned_topics,
         duration: started.elapsed(),
     })
 }

@@ -6,16 +6,20 @@ mod assigner;
 mod group;
 mod runner;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 use futures::future::BoxFuture;
 use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
 
-pub use assigner::{decode_assignment, encode_assignment, encode_member_metadata, ROUND_ROBIN};
+pub use assigner::{
+    decode_assignment, decode_member_topics, encode_assignment, encode_member_metadata, ROUND_ROBIN,
+};
 pub use group::Generation;
 
 use crate::cluster::Cluster;
@@ -59,9 +63,41 @@ impl ConsumerConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct RunConfig {
     pub auto_commit: bool,
+    /// How many partitions' batches the handler may work on at once.
+    pub partitions_consumed_concurrently: usize,
+    /// The group's assignment strategies when they are not the built-in round-robin.
+    pub assigner: Option<Arc<dyn ExternalAssigner>>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            auto_commit: true,
+            partitions_consumed_concurrently: 1,
+            assigner: None,
+        }
+    }
+}
+
+/// What the group leader's assigner is given: every member's JoinGroup metadata, the union of
+/// the topics they subscribe to, and those topics' partitions.
+#[derive(Debug, Clone)]
+pub struct AssignRequest {
+    pub protocol: String,
+    pub members: Vec<(String, Bytes)>,
+    pub topics: Vec<String>,
+    pub partitions: Vec<Arc<crate::cluster::TopicMetadata>>,
+}
+
+/// Partition assignment strategies written outside the engine (KafkaJS's custom assigners).
+pub trait ExternalAssigner: Send + Sync {
+    /// JoinGroup's protocols, preferred first: each strategy's name and member metadata.
+    fn protocols(&self) -> Vec<(String, Bytes)>;
+    /// As the group leader: each member's encoded assignment.
+    fn assign(&self, request: AssignRequest) -> BoxFuture<'static, Result<Vec<(String, Bytes)>>>;
 }
 
 /// One partition's records from one fetch.
@@ -73,6 +109,11 @@ pub struct FetchedBatch {
     pub last_stable_offset: i64,
     pub log_start_offset: i64,
     pub records: DecodedRecords,
+    /// Messages resolved but not committed across the assignment when the batch was handed
+    /// out, and the time since the last commit: what autoCommitThreshold and
+    /// autoCommitInterval are measured against.
+    pub uncommitted: i64,
+    pub since_commit: Duration,
 }
 
 /// What the handler did with a batch.
@@ -113,6 +154,27 @@ pub enum ConsumerEvent {
         group_id: String,
         member_id: String,
     },
+    FetchStart {
+        node_id: i32,
+    },
+    Fetch {
+        node_id: i32,
+        number_of_batches: usize,
+        duration: Duration,
+    },
+    /// Something the user should know, for the logger's warn level.
+    Warn {
+        message: String,
+    },
+    /// The leader assigned this member topics it does not subscribe to; they are ignored.
+    ReceivedUnsubscribedTopics {
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+        assigned_topics: Vec<String>,
+        topics_subscribed: Vec<String>,
+        topics_not_subscribed: Vec<String>,
+    },
     /// The runner stopped on `error`; `retry_count`/`retry_time` as KafkaJS's retrier reports.
     Crash {
         error: Error,
@@ -128,6 +190,51 @@ struct Subscription {
     from_beginning: bool,
 }
 
+type Tp = (String, i32);
+
+/// The offsets the handler finished (next to consume) and those the group holds.
+#[derive(Debug)]
+struct Offsets {
+    resolved: HashMap<Tp, i64>,
+    committed: HashMap<Tp, i64>,
+    last_commit: Instant,
+}
+
+impl Default for Offsets {
+    fn default() -> Self {
+        Offsets {
+            resolved: HashMap::new(),
+            committed: HashMap::new(),
+            last_commit: Instant::now(),
+        }
+    }
+}
+
+impl Offsets {
+    fn uncommitted(&self) -> Vec<(String, i32, i64)> {
+        self.resolved
+            .iter()
+            .filter(|(tp, o)| **o >= 0 && self.committed.get(*tp) != Some(*o))
+            .map(|((t, p), o)| (t.clone(), *p, *o))
+            .collect()
+    }
+
+    /// KafkaJS's countResolvedOffsets: messages resolved past the committed position.
+    fn uncommitted_count(&self) -> i64 {
+        self.resolved
+            .iter()
+            .map(|(tp, o)| {
+                o - self
+                    .committed
+                    .get(tp)
+                    .copied()
+                    .filter(|c| *c >= 0)
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+}
+
 struct Inner {
     cluster: Arc<Cluster>,
     config: ConsumerConfig,
@@ -139,6 +246,7 @@ struct Inner {
     generation: Mutex<Option<Generation>>,
     seeks: Mutex<Vec<(String, i32, i64)>>,
     paused: Mutex<HashSet<(String, i32)>>,
+    offsets: Mutex<Offsets>,
 }
 
 #[derive(Clone)]
@@ -160,6 +268,7 @@ impl Consumer {
                 generation: Mutex::default(),
                 seeks: Mutex::default(),
                 paused: Mutex::default(),
+                offsets: Mutex::default(),
             }),
         }
     }
@@ -262,12 +371,32 @@ impl Consumer {
         crate::admin::describe_group(&self.inner.cluster, &self.inner.config.group_id).await
     }
 
-    /// Commits explicit offsets for the current generation.
-    pub async fn commit_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
-        let generation = self.inner.generation.lock().unwrap().clone();
-        let generation = generation.ok_or_else(|| {
-            Error::kafka("Cannot commit offsets: the consumer is not a member of the group")
-        })?;
-        group::commit(&self.inner.config, &generation, offsets).await
+    /// Commits explicit offsets for the current generation; returns the COMMIT_OFFSETS event.
+    pub async fn commit_offsets(
+        &self,
+        offsets: &[(String, i32, i64)],
+    ) -> Result<Option<ConsumerEvent>> {
+        runner::commit(&self.inner, offsets.to_vec()).await
+    }
+
+    /// Offsets resolved and not yet committed: (topic, partition, next offset).
+    pub fn uncommitted_offsets(&self) -> Vec<(String, i32, i64)> {
+        self.inner.offsets.lock().unwrap().uncommitted()
+    }
+
+    /// Records `in_flight` (positions handlers reached in batches still running) as resolved,
+    /// then commits everything resolved and not committed; returns the COMMIT_OFFSETS event.
+    pub async fn commit_resolved(
+        &self,
+        in_flight: &[(String, i32, i64)],
+    ) -> Result<Option<ConsumerEvent>> {
+        let offsets = {
+            let mut offsets = self.inner.offsets.lock().unwrap();
+            for (t, p, o) in in_flight {
+                offsets.resolved.insert((t.clone(), *p), *o);
+            }
+            offsets.uncommitted()
+        };
+        runner::commit(&self.inner, offsets).await
     }
 }

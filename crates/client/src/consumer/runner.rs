@@ -6,21 +6,23 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::FetchRequest;
 use kafka_protocol::protocol::StrBytes;
 use tokio::sync::oneshot;
 
 use super::group::{self, is_rebalancing, Generation};
-use super::{BatchHandler, ConsumerEvent, EventSink, FetchedBatch, Inner, RunConfig};
+use super::{
+    BatchHandler, BatchOutcome, ConsumerEvent, EventSink, FetchedBatch, Inner, Offsets, RunConfig,
+    Tp,
+};
 use crate::admin::{fetch_committed, list_offsets};
 use crate::error::{Error, Result};
 use crate::protocol::records::{decode_batches, DecodedRecords};
 use crate::retry::retry;
 
-type Tp = (String, i32);
-
-/// Where each assigned partition stands.
+/// Where each assigned partition's fetching stands.
 #[derive(Debug, Default)]
 struct Positions {
     /// Next offset to fetch.
@@ -30,14 +32,13 @@ struct Positions {
     /// skips what precedes the position, because some brokers (tansu 0.6) serve nothing of a
     /// batch fetched from its middle.
     batch_start: HashMap<Tp, i64>,
-    /// Next offset to commit: after the last message the handler finished.
-    resolved: HashMap<Tp, i64>,
-    committed: HashMap<Tp, i64>,
 }
 
 enum Exit {
     Stopped,
     Rejoin,
+    /// The member left the group (a handler outlived rebalanceTimeout): join again.
+    Left,
     Crash(Error, bool),
 }
 
@@ -63,11 +64,17 @@ pub(super) async fn run(
             .map(|s| s.topic.clone())
             .collect();
         let generation = match retry(&inner.config.retry, |_| {
-            let (inner, topics, member_id) = (&inner, &topics, &member_id);
+            let (inner, topics, member_id, run) = (&inner, &topics, &member_id, &run);
             async move {
                 let mut id = member_id.lock().unwrap().clone();
-                let result =
-                    group::join_and_sync(&inner.cluster, &inner.config, &mut id, topics).await;
+                let result = group::join_and_sync(
+                    &inner.cluster,
+                    &inner.config,
+                    &mut id,
+                    topics,
+                    run.assigner.as_deref(),
+                )
+                .await;
                 *member_id.lock().unwrap() = id;
                 result
             }
@@ -84,6 +91,22 @@ pub(super) async fn run(
             }
         };
         *inner.generation.lock().unwrap() = Some(generation.clone());
+        let not_subscribed: Vec<String> = generation
+            .assigned_topics
+            .iter()
+            .filter(|t| !topics.contains(t))
+            .cloned()
+            .collect();
+        if !not_subscribed.is_empty() {
+            events(ConsumerEvent::ReceivedUnsubscribedTopics {
+                group_id: inner.config.group_id.clone(),
+                generation_id: generation.generation_id,
+                member_id: generation.member_id.clone(),
+                assigned_topics: generation.assigned_topics.clone(),
+                topics_subscribed: topics.clone(),
+                topics_not_subscribed: not_subscribed,
+            });
+        }
         events(ConsumerEvent::GroupJoin {
             duration: generation.duration,
             group_id: inner.config.group_id.clone(),
@@ -112,14 +135,14 @@ pub(super) async fn run(
             generation.clone(),
             events.clone(),
         ));
-        let exit = consume(&inner, &generation, &mut positions, run, &handler, &events).await;
+        let exit = consume(&inner, &generation, &mut positions, &run, &handler, &events).await;
         heartbeats.abort();
-        if run.auto_commit {
-            let _ = commit_resolved(&inner, &generation, &mut positions, &events).await;
+        if run.auto_commit && !matches!(exit, Exit::Left) {
+            let _ = commit_resolved(&inner, &events).await;
         }
         match exit {
             Exit::Stopped => break,
-            Exit::Rejoin => {
+            Exit::Rejoin | Exit::Left => {
                 events(ConsumerEvent::Rebalancing {
                     group_id: inner.config.group_id.clone(),
                     member_id: generation.member_id.clone(),
@@ -136,7 +159,8 @@ pub(super) async fn run(
     }
 }
 
-/// Committed offsets, else earliest or latest as each topic's `fromBeginning` says.
+/// Committed offsets, else earliest or latest as each topic's `fromBeginning` says. A new
+/// generation starts from what the group holds, as KafkaJS's new OffsetManager does.
 async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Positions> {
     let committed = fetch_committed(
         &inner.cluster,
@@ -145,6 +169,7 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
     )
     .await?;
     let mut positions = Positions::default();
+    let mut offsets = Offsets::default();
     for (topic, partitions) in &generation.assignment {
         let from_beginning = inner
             .subscriptions
@@ -160,7 +185,7 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
             {
                 Some((_, c)) if c.offset >= 0 => {
                     positions.fetch.insert((topic.clone(), p), c.offset);
-                    positions.committed.insert((topic.clone(), p), c.offset);
+                    offsets.committed.insert((topic.clone(), p), c.offset);
                 }
                 _ => missing.push(p),
             }
@@ -172,6 +197,7 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
             }
         }
     }
+    *inner.offsets.lock().unwrap() = offsets;
     Ok(positions)
 }
 
@@ -197,16 +223,28 @@ async fn heartbeat_loop(inner: Arc<Inner>, generation: Generation, events: Event
     }
 }
 
+/// A batch handed to the handler, with what is needed to move its partition on afterwards.
+struct Dispatched {
+    tp: Tp,
+    last: i64,
+    /// Where the next fetch starts once the whole batch is handled.
+    batch_next: i64,
+    /// Each record batch's first and last offset.
+    spans: Vec<(i64, i64)>,
+}
+
 async fn consume(
     inner: &Arc<Inner>,
     generation: &Generation,
     positions: &mut Positions,
-    run: RunConfig,
+    run: &RunConfig,
     handler: &BatchHandler,
     events: &EventSink,
 ) -> Exit {
     let mut failures: u32 = 0;
     let mut backoff = inner.config.retry.initial_retry_time as f64;
+    let concurrency = run.partitions_consumed_concurrently.max(1);
+    let max_handler_time = Duration::from_millis(inner.config.rebalance_timeout.max(0) as u64);
     loop {
         if inner.stopping.load(Ordering::SeqCst) {
             return Exit::Stopped;
@@ -219,15 +257,15 @@ async fn consume(
             if positions.fetch.contains_key(&tp) {
                 positions.batch_start.remove(&tp);
                 positions.fetch.insert(tp.clone(), offset);
-                positions.resolved.insert(tp, offset);
+                inner.offsets.lock().unwrap().resolved.insert(tp, offset);
             }
         }
         let fetched = tokio::select! {
-            r = fetch_all(inner, positions) => r,
+            r = fetch_all(inner, positions, events) => r,
             _ = inner.wake.notified() => continue,
         };
-        let batches = match fetched {
-            Ok(b) => b,
+        let mut batches = match fetched {
+            Ok(b) => b.into_iter(),
             Err(e) => {
                 tokio::time::sleep(Duration::from_millis(inner.config.retry.initial_retry_time))
                     .await;
@@ -238,89 +276,184 @@ async fn consume(
                 continue;
             }
         };
-        for batch in batches {
-            if inner.stopping.load(Ordering::SeqCst) || inner.rejoin.load(Ordering::SeqCst) {
+        // Up to `concurrency` partitions' batches at once; each fetch holds one per partition.
+        let mut handling = FuturesUnordered::new();
+        let mut failed = false;
+        let mut left = false;
+        loop {
+            while handling.len() < concurrency && !failed {
+                if inner.stopping.load(Ordering::SeqCst) || inner.rejoin.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Some(mut batch) = batches.next() else {
+                    break;
+                };
+                if let Some(dispatched) = dispatch(inner, positions, &mut batch) {
+                    let future = handler(batch);
+                    handling.push(async move { (dispatched, future.await) });
+                }
+            }
+            if handling.is_empty() {
                 break;
             }
-            let tp = (batch.topic.clone(), batch.partition);
-            if inner.paused.lock().unwrap().contains(&tp) {
-                continue;
-            }
-            // A seek since this fetch makes the batch stale; the seek applies before the next.
-            let seeked = inner
-                .seeks
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|(t, p, _)| *t == tp.0 && *p == tp.1);
-            if seeked {
-                continue;
-            }
-            let Some(last) = batch.records.records.last().map(|r| r.offset) else {
-                // Only control records or an empty range: step over it.
-                if let Some(next) = batch.records.next_offset {
-                    positions.fetch.insert(tp.clone(), next);
-                    positions.resolved.insert(tp, next);
+            // A handler busy past rebalanceTimeout is Java's max.poll.interval.ms: leave the
+            // group so the others take its partitions, and join again once it returns.
+            let next = if left {
+                handling.next().await
+            } else {
+                match tokio::time::timeout(max_handler_time, handling.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        left = true;
+                        leave_stuck(inner, generation, events).await;
+                        continue;
+                    }
                 }
-                continue;
             };
-            let batch_next = batch.records.next_offset.unwrap_or(last + 1).max(last + 1);
-            let spans: Vec<(i64, i64)> = batch
-                .records
-                .batches
-                .iter()
-                .map(|b| (b.base_offset, b.base_offset + b.last_offset_delta as i64))
-                .collect();
-            let outcome = handler(batch).await;
-            if let Some(next) = outcome.next_offset {
-                positions.resolved.insert(tp.clone(), next);
-                if next > last {
-                    positions.fetch.insert(tp.clone(), batch_next);
-                    positions.batch_start.remove(&tp);
-                } else {
-                    positions.fetch.insert(tp.clone(), next);
-                    match spans
-                        .iter()
-                        .find(|(base, end)| *base <= next && next <= *end)
-                    {
-                        Some(&(base, _)) => positions.batch_start.insert(tp.clone(), base),
-                        None => positions.batch_start.remove(&tp),
-                    };
-                }
+            let Some((dispatched, outcome)) = next else {
+                break;
+            };
+            settle(inner, positions, dispatched, outcome);
+            if left {
+                continue;
             }
             if outcome.failed {
-                if run.auto_commit {
-                    let _ = commit_resolved(inner, generation, positions, events).await;
-                }
-                if failures >= inner.config.retry.retries {
-                    let error = Error::retries_exceeded(
-                        Error::kafka("The eachMessage/eachBatch handler failed"),
-                        failures,
-                        backoff as u64,
-                    );
-                    return Exit::Crash(error, true);
-                }
-                failures += 1;
-                tokio::time::sleep(Duration::from_millis(backoff as u64)).await;
-                backoff = (backoff * inner.config.retry.multiplier)
-                    .min(inner.config.retry.max_retry_time as f64);
-                break;
+                failed = true;
+                continue;
             }
-            failures = 0;
-            backoff = inner.config.retry.initial_retry_time as f64;
-            if run.auto_commit {
-                if let Err(e) = commit_resolved(inner, generation, positions, events).await {
+            if !failed {
+                failures = 0;
+                backoff = inner.config.retry.initial_retry_time as f64;
+            }
+            if run.auto_commit && !failed {
+                if let Err(e) = commit_resolved(inner, events).await {
                     if is_rebalancing(&e) {
-                        return Exit::Rejoin;
+                        inner.rejoin.store(true, Ordering::SeqCst);
                     }
                 }
             }
         }
+        if left {
+            return Exit::Left;
+        }
+        if failed {
+            if run.auto_commit {
+                let _ = commit_resolved(inner, events).await;
+            }
+            if failures >= inner.config.retry.retries {
+                let error = Error::retries_exceeded(
+                    Error::kafka("The eachMessage/eachBatch handler failed"),
+                    failures,
+                    backoff as u64,
+                );
+                return Exit::Crash(error, true);
+            }
+            failures += 1;
+            tokio::time::sleep(Duration::from_millis(backoff as u64)).await;
+            backoff = (backoff * inner.config.retry.multiplier)
+                .min(inner.config.retry.max_retry_time as f64);
+        }
     }
 }
 
-/// One Fetch per leader, concurrently; the batches that came back, partition by partition.
-async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<FetchedBatch>> {
+/// Readies a fetched batch for the handler, or steps over it: paused, made stale by a seek, or
+/// holding no message.
+fn dispatch(
+    inner: &Inner,
+    positions: &mut Positions,
+    batch: &mut FetchedBatch,
+) -> Option<Dispatched> {
+    let tp = (batch.topic.clone(), batch.partition);
+    if inner.paused.lock().unwrap().contains(&tp) {
+        return None;
+    }
+    // A seek since this fetch makes the batch stale; the seek applies before the next.
+    let seeked = inner
+        .seeks
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(t, p, _)| *t == tp.0 && *p == tp.1);
+    if seeked {
+        return None;
+    }
+    let Some(last) = batch.records.records.last().map(|r| r.offset) else {
+        // Only control records or an empty range: step over it.
+        if let Some(next) = batch.records.next_offset {
+            positions.fetch.insert(tp.clone(), next);
+            inner.offsets.lock().unwrap().resolved.insert(tp, next);
+        }
+        return None;
+    };
+    let spans = batch
+        .records
+        .batches
+        .iter()
+        .map(|b| (b.base_offset, b.base_offset + b.last_offset_delta as i64))
+        .collect();
+    {
+        let offsets = inner.offsets.lock().unwrap();
+        batch.uncommitted = offsets.uncommitted_count();
+        batch.since_commit = offsets.last_commit.elapsed();
+    }
+    Some(Dispatched {
+        tp,
+        last,
+        batch_next: batch.records.next_offset.unwrap_or(last + 1).max(last + 1),
+        spans,
+    })
+}
+
+/// Moves a partition on by how far the handler got through its batch.
+fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outcome: BatchOutcome) {
+    let Dispatched {
+        tp,
+        last,
+        batch_next,
+        spans,
+    } = dispatched;
+    let Some(next) = outcome.next_offset else {
+        return;
+    };
+    inner
+        .offsets
+        .lock()
+        .unwrap()
+        .resolved
+        .insert(tp.clone(), next);
+    if next > last {
+        positions.fetch.insert(tp.clone(), batch_next);
+        positions.batch_start.remove(&tp);
+    } else {
+        positions.fetch.insert(tp.clone(), next);
+        match spans
+            .iter()
+            .find(|(base, end)| *base <= next && next <= *end)
+        {
+            Some(&(base, _)) => positions.batch_start.insert(tp, base),
+            None => positions.batch_start.remove(&tp),
+        };
+    }
+}
+
+async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink) {
+    inner.rejoin.store(true, Ordering::SeqCst);
+    events(ConsumerEvent::Warn {
+        message: format!(
+            "A handler ran past rebalanceTimeout ({} ms): member {} leaves group {} so the others take its partitions, and joins again when the handler returns",
+            inner.config.rebalance_timeout, generation.member_id, inner.config.group_id
+        ),
+    });
+    let _ = group::leave(&inner.config, generation).await;
+}
+
+/// One Fetch per leader, concurrently, each reported as FETCH_START and FETCH; the batches
+/// that came back, partition by partition.
+async fn fetch_all(
+    inner: &Inner,
+    positions: &mut Positions,
+    events: &EventSink,
+) -> Result<Vec<FetchedBatch>> {
     let metadata = inner.cluster.metadata();
     let paused = inner.paused.lock().unwrap().clone();
     // Per partition: the position (records before it are skipped) and where the fetch starts.
@@ -356,6 +489,8 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
     }
     let config = &inner.config;
     let requests = by_leader.into_iter().map(|(leader, parts)| async move {
+        let started = std::time::Instant::now();
+        events(ConsumerEvent::FetchStart { node_id: leader });
         let conn = inner.cluster.broker(leader).await?;
         let mut topics: Vec<FetchTopic> = Vec::new();
         for ((topic, partition), _, from) in &parts {
@@ -390,19 +525,20 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
         if response.error_code != 0 {
             return Err(Error::protocol(response.error_code));
         }
-        Ok::<_, Error>((parts, response))
+        Ok::<_, Error>((leader, started.elapsed(), parts, response))
     });
     let mut batches = Vec::new();
     let mut stale = Vec::new();
     let mut first_error = None;
     for result in futures::future::join_all(requests).await {
-        let (parts, response) = match result {
+        let (leader, duration, parts, response) = match result {
             Ok(r) => r,
             Err(e) => {
                 first_error.get_or_insert(e);
                 continue;
             }
         };
+        let mut number_of_batches = 0;
         for topic in response.responses {
             let name = topic.topic.as_str().to_string();
             for p in topic.partitions {
@@ -444,9 +580,17 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
                     last_stable_offset: p.last_stable_offset,
                     log_start_offset: p.log_start_offset,
                     records,
+                    uncommitted: 0,
+                    since_commit: Duration::ZERO,
                 });
+                number_of_batches += 1;
             }
         }
+        events(ConsumerEvent::Fetch {
+            node_id: leader,
+            number_of_batches,
+            duration,
+        });
     }
     if !stale.is_empty() {
         inner.cluster.refresh_metadata(&stale, false).await?;
@@ -457,30 +601,39 @@ async fn fetch_all(inner: &Inner, positions: &mut Positions) -> Result<Vec<Fetch
     }
 }
 
-async fn commit_resolved(
+/// Commits everything resolved and not yet committed, reported to `events`.
+async fn commit_resolved(inner: &Inner, events: &EventSink) -> Result<()> {
+    let offsets = inner.offsets.lock().unwrap().uncommitted();
+    if let Some(event) = commit(inner, offsets).await? {
+        events(event);
+    }
+    Ok(())
+}
+
+/// Commits `offsets` (topic, partition, next offset) for the current generation; returns
+/// KafkaJS's COMMIT_OFFSETS for them, for the caller to deliver in order with its own work.
+pub(super) async fn commit(
     inner: &Inner,
-    generation: &Generation,
-    positions: &mut Positions,
-    events: &EventSink,
-) -> Result<()> {
-    let offsets: Vec<(String, i32, i64)> = positions
-        .resolved
-        .iter()
-        .filter(|(tp, o)| positions.committed.get(*tp) != Some(*o))
-        .map(|((t, p), o)| (t.clone(), *p, *o))
-        .collect();
+    offsets: Vec<(String, i32, i64)>,
+) -> Result<Option<ConsumerEvent>> {
+    let generation = inner.generation.lock().unwrap().clone();
+    let generation = generation.ok_or_else(|| {
+        Error::kafka("Cannot commit offsets: the consumer is not a member of the group")
+    })?;
     if offsets.is_empty() {
-        return Ok(());
+        inner.offsets.lock().unwrap().last_commit = std::time::Instant::now();
+        return Ok(None);
     }
-    group::commit(&inner.config, generation, &offsets).await?;
+    group::commit(&inner.config, &generation, &offsets).await?;
+    let mut state = inner.offsets.lock().unwrap();
     for (t, p, o) in &offsets {
-        positions.committed.insert((t.clone(), *p), *o);
+        state.committed.insert((t.clone(), *p), *o);
     }
-    events(ConsumerEvent::CommitOffsets {
+    state.last_commit = std::time::Instant::now();
+    Ok(Some(ConsumerEvent::CommitOffsets {
         group_id: inner.config.group_id.clone(),
         member_id: generation.member_id.clone(),
         generation_id: generation.generation_id,
         offsets,
-    });
-    Ok(())
+    }))
 }

@@ -1,0 +1,158 @@
+// When offsets are committed (autoCommitThreshold, eachBatch's commitOffsetsIfNecessary and
+// uncommittedOffsets), partitionsConsumedConcurrently, and the fetch and batch events' payloads.
+const { newKafka, createTopic, unique, waitFor } = require('./helpers')
+
+const produce = async (topic, messages) => {
+  const producer = newKafka().producer()
+  await producer.connect()
+  await producer.send({ topic, messages })
+  await producer.disconnect()
+}
+
+const values = n => Array.from({ length: n }, (_, i) => ({ value: `v${i}` }))
+
+const committedOffset = async (groupId, topic) => {
+  const admin = newKafka().admin()
+  await admin.connect()
+  try {
+    const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return partitions[0].offset
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+test('autoCommitThreshold commits inside a batch every N messages, and at its end', async () => {
+  const topic = await createTopic()
+  await produce(topic, values(10))
+  const consumer = newKafka().consumer({ groupId: unique('threshold') })
+  const commits = []
+  const got = []
+  consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+    for (const t of payload.topics) for (const p of t.partitions) commits.push([got.length, p.offset])
+  })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({
+    autoCommitThreshold: 3,
+    eachMessage: async ({ message }) => void got.push(message.offset),
+  })
+  try {
+    await waitFor(() => commits.some(([, offset]) => offset === '10'), { what: 'the final commit' })
+  } finally {
+    await consumer.disconnect()
+  }
+  // [messages handled when the commit was reported, offset committed]
+  expect(commits).toEqual([
+    [3, '3'],
+    [6, '6'],
+    [9, '9'],
+    [10, '10'],
+  ])
+})
+
+test('eachBatch: uncommittedOffsets and commitOffsetsIfNecessary with autoCommit off', async () => {
+  const topic = await createTopic()
+  const groupId = unique('batch-offsets')
+  await produce(topic, values(5))
+  const consumer = newKafka().consumer({ groupId })
+  const seen = {}
+  let done = false
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, uncommittedOffsets, commitOffsetsIfNecessary }) => {
+      if (done) return
+      seen.before = uncommittedOffsets()
+      resolveOffset(batch.messages[1].offset)
+      seen.resolved = uncommittedOffsets()
+      await commitOffsetsIfNecessary() // no interval or threshold: nothing is due
+      seen.afterNothingDue = uncommittedOffsets()
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: 0, offset: '2' }] }] })
+      seen.afterExplicit = uncommittedOffsets()
+      done = true
+    },
+  })
+  try {
+    await waitFor(() => done, { what: 'the batch' })
+  } finally {
+    await consumer.disconnect()
+  }
+  const resolved = { topics: [{ topic, partitions: [{ partition: '0', offset: '2' }] }] }
+  expect(seen).toEqual({
+    before: { topics: [] },
+    resolved,
+    afterNothingDue: resolved,
+    afterExplicit: { topics: [] },
+  })
+  expect(await committedOffset(groupId, topic)).toBe('2')
+})
+
+test('partitionsConsumedConcurrently runs handlers of different partitions at once', async () => {
+  const topic = await createTopic({ partitions: 3 })
+  await produce(topic, [0, 1, 2].flatMap(partition => values(2).map(m => ({ ...m, partition }))))
+  const consumer = newKafka().consumer({ groupId: unique('concurrent') })
+  let active = 0
+  let most = 0
+  const got = []
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    eachMessage: async ({ partition, message }) => {
+      most = Math.max(most, ++active)
+      await new Promise(r => setTimeout(r, 300))
+      active--
+      got.push(`${partition}:${message.offset}`)
+    },
+  })
+  try {
+    await waitFor(() => got.length >= 6, { what: 'six messages' })
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(most).toBe(3)
+  // Each partition's messages still arrive in order.
+  for (const p of [0, 1, 2]) expect(got.filter(g => g.startsWith(`${p}:`))).toEqual([`${p}:0`, `${p}:1`])
+})
+
+test('fetch and batch events carry KafkaJS payloads', async () => {
+  const topic = await createTopic()
+  await produce(topic, values(4))
+  const consumer = newKafka().consumer({ groupId: unique('events'), maxWaitTimeInMs: 100 })
+  const seen = {}
+  for (const name of ['FETCH_START', 'FETCH', 'START_BATCH_PROCESS', 'END_BATCH_PROCESS']) {
+    consumer.on(consumer.events[name], e => {
+      if (!seen[name]) seen[name] = e
+    })
+  }
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await consumer.run({ eachMessage: async () => {} })
+  try {
+    await waitFor(() => Object.keys(seen).length === 4, { what: 'all four events' })
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(seen.FETCH_START.type).toBe('consumer.fetch_start')
+  expect(seen.FETCH_START.payload).toEqual({ nodeId: expect.any(String) })
+  expect(seen.FETCH.payload).toEqual({
+    numberOfBatches: expect.any(Number),
+    duration: expect.any(Number),
+    nodeId: seen.FETCH_START.payload.nodeId,
+  })
+  const batch = {
+    topic,
+    partition: 0,
+    highWatermark: '4',
+    offsetLag: '0',
+    offsetLagLow: '3',
+    batchSize: 4,
+    firstOffset: '0',
+    lastOffset: '3',
+  }
+  expect(seen.START_BATCH_PROCESS.payload).toEqual(batch)
+  expect(seen.END_BATCH_PROCESS.payload).toEqual({ ...batch, duration: expect.any(Number) })
+})
