@@ -35,6 +35,50 @@ const { newKafka, createTopic, unique, waitFor, isKafkars } = require('./helpers
   expect(heartbeats).toBeGreaterThan(10)
 }, 60000)
 
+// Past rebalanceTimeout a handler counts as stuck, as Java's max.poll.interval.ms: its member
+// leaves so another takes the partition, and joins again once the handler returns. KafkaJS has
+// no such rule (its member is only evicted when heartbeats stop for sessionTimeout).
+;(isKafkars ? test : test.skip)('a handler stuck past rebalanceTimeout hands its partition to another member', async () => {
+  const topic = await createTopic({ partitions: 2 })
+  const producer = newKafka().producer()
+  await producer.connect()
+  await producer.send({ topic, messages: [{ partition: 0, value: 'stuck' }, { partition: 1, value: 'free' }] })
+  await producer.disconnect()
+
+  const groupId = unique('stuck')
+  const got = []
+  let release
+  const released = new Promise(r => (release = r))
+  const members = [0, 1].map(() =>
+    newKafka().consumer({ groupId, rebalanceTimeout: 8000, heartbeatInterval: 500 })
+  )
+  for (const consumer of members) {
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  }
+  await Promise.all(
+    members.map((consumer, i) =>
+      consumer.run({
+        eachMessage: async ({ message }) => {
+          const value = message.value.toString()
+          got.push([i, value])
+          if (value === 'stuck' && got.filter(([, v]) => v === 'stuck').length === 1) await released
+        },
+      })
+    )
+  )
+  try {
+    await waitFor(() => got.filter(([, v]) => v === 'stuck').length === 2, {
+      what: 'the stuck message at the other member',
+    })
+  } finally {
+    release()
+    await Promise.all(members.map(c => c.disconnect()))
+  }
+  const stuckAt = got.filter(([, v]) => v === 'stuck').map(([i]) => i)
+  expect(new Set(stuckAt).size).toBe(2)
+}, 90000)
+
 test('subscribe accepts a RegExp and consumes every matching topic', async () => {
   const prefix = unique('regex')
   const [a, b] = [await createTopic({ topic: `${prefix}-a` }), await createTopic({ topic: `${prefix}-b` })]
