@@ -118,12 +118,14 @@ test('partitionsConsumedConcurrently runs handlers of different partitions at on
   for (const p of [0, 1, 2]) expect(got.filter(g => g.startsWith(`${p}:`))).toEqual([`${p}:0`, `${p}:1`])
 })
 
-test('fetch and batch events carry KafkaJS payloads', async () => {
+test('consumer events carry KafkaJS payloads', async () => {
   const topic = await createTopic()
+  const groupId = unique('events')
   await produce(topic, values(4))
-  const consumer = newKafka().consumer({ groupId: unique('events'), maxWaitTimeInMs: 100 })
+  const consumer = newKafka().consumer({ groupId, maxWaitTimeInMs: 100, heartbeatInterval: 200 })
   const seen = {}
-  for (const name of ['FETCH_START', 'FETCH', 'START_BATCH_PROCESS', 'END_BATCH_PROCESS']) {
+  const names = ['FETCH_START', 'FETCH', 'START_BATCH_PROCESS', 'END_BATCH_PROCESS', 'GROUP_JOIN']
+  for (const name of [...names, 'HEARTBEAT', 'COMMIT_OFFSETS', 'CONNECT', 'STOP', 'DISCONNECT']) {
     consumer.on(consumer.events[name], e => {
       if (!seen[name]) seen[name] = e
     })
@@ -132,9 +134,31 @@ test('fetch and batch events carry KafkaJS payloads', async () => {
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   await consumer.run({ eachMessage: async () => {} })
   try {
-    await waitFor(() => Object.keys(seen).length === 4, { what: 'all four events' })
+    await waitFor(() => [...names, 'HEARTBEAT', 'COMMIT_OFFSETS'].every(n => seen[n]), {
+      what: 'every running consumer event',
+    })
   } finally {
     await consumer.disconnect()
+  }
+  const member = seen.GROUP_JOIN.payload.memberId
+  expect(seen.GROUP_JOIN.payload).toEqual({
+    duration: expect.any(Number),
+    groupId,
+    isLeader: true,
+    leaderId: member,
+    groupProtocol: 'RoundRobinAssigner',
+    memberId: member,
+    memberAssignment: { [topic]: [0] },
+  })
+  const generation = { groupId, memberId: member, groupGenerationId: expect.any(Number) }
+  expect(seen.HEARTBEAT.payload).toEqual(generation)
+  expect(seen.COMMIT_OFFSETS.payload).toEqual({
+    ...generation,
+    topics: [{ topic, partitions: [{ partition: expect.anything(), offset: '4' }] }],
+  })
+  expect(String(seen.COMMIT_OFFSETS.payload.topics[0].partitions[0].partition)).toBe('0')
+  for (const name of ['CONNECT', 'STOP', 'DISCONNECT']) {
+    expect(seen[name].type).toBe(consumer.events[name])
   }
   expect(seen.FETCH_START.type).toBe('consumer.fetch_start')
   expect(seen.FETCH_START.payload).toEqual({ nodeId: expect.any(String) })

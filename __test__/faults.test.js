@@ -51,6 +51,8 @@ describe('a private broker', () => {
     await admin.createTopics({ topics: [{ topic }] })
     await admin.disconnect()
     const producer = kafka.producer()
+    const timeouts = []
+    producer.on(producer.events.REQUEST_TIMEOUT, e => timeouts.push(e.payload))
     await producer.connect()
     broker.process.kill('SIGSTOP')
     let error
@@ -66,5 +68,17 @@ describe('a private broker', () => {
     expect(error.retriable).toBe(false)
     expect(error.cause).toBeInstanceOf(client().KafkaJSRequestTimeoutError)
     expect(error.cause.retriable).toBe(true)
+    expect(timeouts[0]).toEqual({
+      broker: expect.any(String),
+      clientId: expect.any(String),
+      correlationId: expect.any(Number),
+      createdAt: expect.any(Number),
+      sentAt: expect.any(Number),
+      pendingDuration: expect.any(Number),
+      // KafkaJS times out refreshing metadata first; kafkars on the Produce itself.
+      apiName: expect.stringMatching(/^(Produce|Metadata)$/),
+      apiKey: expect.any(Number),
+      apiVersion: expect.any(Number),
+    })
   })
 })

@@ -7,6 +7,7 @@ const LABELS = {
   produce: 'send() of 1000 messages, awaited',
   produceConcurrent: 'single-message sends, 100 in flight',
   consume: 'eachMessage',
+  consumeBatch: 'eachBatch',
 }
 
 const writeChart = (report, file) => {

@@ -5,7 +5,7 @@ const { KafkaJSNonRetriableError } = require('./errors')
 
 const createAdmin = ({ config, logger, options }) => {
   const adminLogger = logger.namespace('Admin')
-  const { events, emitter, on } = createInstrumentation('admin', adminLogger)
+  const { events, emitter, on, observeRequests } = createInstrumentation('admin', adminLogger)
   let engine = null
 
   const connected = () => {
@@ -17,6 +17,7 @@ const createAdmin = ({ config, logger, options }) => {
     engine = new native.NativeAdmin(
       await nativeClientOptions(config, retryOptions(config.retry, options.retry))
     )
+    observeRequests(engine)
     await call(engine.connect())
     emitter.emit(events.CONNECT)
   }

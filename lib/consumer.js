@@ -38,7 +38,7 @@ const createConsumer = ({ config, logger, options }) => {
     throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
   }
   const consumerLogger = logger.namespace('Consumer')
-  const { events, emitter, on } = createInstrumentation('consumer', consumerLogger)
+  const { events, emitter, on, observeRequests } = createInstrumentation('consumer', consumerLogger)
 
   // Custom assigners run here when this member leads the group; KafkaJS's round-robin alone
   // runs in the engine. `cluster` answers from the metadata the engine sends with each call.
@@ -97,6 +97,7 @@ const createConsumer = ({ config, logger, options }) => {
       retry: effectiveRetry,
       metadataMaxAge,
     })
+    observeRequests(engine)
     await call(engine.connect())
     emit(events.CONNECT)
   }

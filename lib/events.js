@@ -88,20 +88,34 @@ const createInstrumentation = (kind, logger) => {
     .join(', ')
   const emitter = new InstrumentationEventEmitter()
 
+  // Request events cost a crossing per request, so the engine only reports them once someone
+  // listens for one; `observeRequests(engine)` hands it over when it is created.
+  const networkEvents = Object.keys(network).map(key => kindEvents[key])
+  let attachRequests = null
+  const observeRequests = engine => {
+    attachRequests = () =>
+      engine.observeRequests(({ kind: type, payload }) =>
+        emitter.emit(`${kind}.${type}`, JSON.parse(payload))
+      )
+    if (networkEvents.some(name => emitter.listening(name))) attachRequests()
+  }
+
   // Like KafkaJS, a listener's rejected promise is logged, while a synchronous throw reaches
   // the caller of emit().
   const on = (eventName, listener) => {
     if (!eventNames.includes(eventName)) {
       throw new KafkaJSNonRetriableError(`Event name should be one of ${eventKeys}`)
     }
-    return emitter.addListener(eventName, event => {
+    const remove = emitter.addListener(eventName, event => {
       Promise.resolve(listener(event)).catch(e => {
         logger.error(`Failed to execute listener: ${e.message}`, { eventName, stack: e.stack })
       })
     })
+    if (attachRequests && networkEvents.includes(eventName)) attachRequests()
+    return remove
   }
 
-  return { events: kindEvents, emitter, on }
+  return { events: kindEvents, emitter, on, observeRequests }
 }
 
 module.exports = { events, InstrumentationEventEmitter, createInstrumentation }

@@ -43,7 +43,7 @@ const createProducer = ({ config, logger, options }) => {
     metadataMaxAge = 300000,
   } = options
   const producerLogger = logger.namespace('Producer')
-  const { events, emitter, on } = createInstrumentation('producer', producerLogger)
+  const { events, emitter, on, observeRequests } = createInstrumentation('producer', producerLogger)
   // A built-in partitioner runs in the engine; a user's function runs here, per message, as
   // KafkaJS calls it, and the engine gets explicit partitions.
   const nativeKind = createPartitioner == null ? 'default' : createPartitioner[NATIVE_KIND]
@@ -91,6 +91,7 @@ const createProducer = ({ config, logger, options }) => {
       maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
       metadataMaxAge,
     })
+    observeRequests(engine)
     await call(engine.connect())
     status = CONNECTION.CONNECTED
     emitter.emit(events.CONNECT)

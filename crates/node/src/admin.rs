@@ -1,5 +1,7 @@
 //! `NativeAdmin`: the admin calls, results shaped as KafkaJS returns them.
 
+use std::sync::Arc;
+
 use kafkars_client::admin::{Admin, NewTopic};
 use kafkars_client::cluster::{Cluster, TopicMetadata};
 use napi::Result;
@@ -7,6 +9,7 @@ use napi_derive::napi;
 
 use crate::config::ClientOptions;
 use crate::error::to_napi;
+use crate::events::{observe_requests, EventCallback};
 
 #[napi(object)]
 pub struct ConfigEntry {
@@ -82,15 +85,24 @@ pub struct TopicCommittedOutput {
 #[napi]
 pub struct NativeAdmin {
     admin: Admin,
+    cluster: Arc<Cluster>,
 }
 
 #[napi]
 impl NativeAdmin {
     #[napi(constructor)]
     pub fn new(client: ClientOptions) -> Self {
+        let cluster = Cluster::new(client.to_config(None, None));
         NativeAdmin {
-            admin: Admin::new(Cluster::new(client.to_config(None, None))),
+            admin: Admin::new(cluster.clone()),
+            cluster,
         }
+    }
+
+    /// Reports each request's network.* event to `onEvent`, or stops when it is absent.
+    #[napi]
+    pub fn observe_requests(&self, on_event: Option<EventCallback>) {
+        observe_requests(&self.cluster, on_event);
     }
 
     #[napi]

@@ -19,6 +19,7 @@ use napi_derive::napi;
 
 use crate::config::{ClientOptions, RetryOptions};
 use crate::error::{quote, to_json, to_napi};
+use crate::events::{observe_requests, EngineEvent, EventCallback};
 
 #[napi(object)]
 pub struct ConsumerOptions {
@@ -82,13 +83,6 @@ pub struct BatchResult {
     /// The offset after the last message handled, as a string; null when none was.
     pub next_offset: Option<String>,
     pub failed: bool,
-}
-
-/// An instrumentation event: its KafkaJS type suffix and a JSON payload.
-#[napi(object)]
-pub struct EngineEvent {
-    pub kind: String,
-    pub payload: String,
 }
 
 #[napi(object)]
@@ -187,7 +181,6 @@ pub struct GroupDescriptionOutput {
 
 type BatchCallback =
     ThreadsafeFunction<FetchedBatchOutput, Promise<BatchResult>, FetchedBatchOutput, Status, false>;
-type EventCallback = ThreadsafeFunction<EngineEvent, (), EngineEvent, Status, false, true>;
 type AssignCallback =
     ThreadsafeFunction<AssignInput, Promise<Vec<AssignmentInput>>, AssignInput, Status, false>;
 
@@ -462,6 +455,7 @@ fn parse_offsets(offsets: Vec<TopicPartitionOffsetInput>) -> Result<Vec<(String,
 #[napi]
 pub struct NativeConsumer {
     consumer: Consumer,
+    cluster: Arc<Cluster>,
 }
 
 #[napi]
@@ -485,8 +479,15 @@ impl NativeConsumer {
             .as_ref()
             .map_or(client.to_config(None, None).retry, Into::into);
         NativeConsumer {
-            consumer: Consumer::new(cluster, config),
+            consumer: Consumer::new(cluster.clone(), config),
+            cluster,
         }
+    }
+
+    /// Reports each request's network.* event to `onEvent`, or stops when it is absent.
+    #[napi]
+    pub fn observe_requests(&self, on_event: Option<EventCallback>) {
+        observe_requests(&self.cluster, on_event);
     }
 
     #[napi]

@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod consumer;
 mod error;
+mod events;
 mod producer;
 
 use napi_derive::napi;

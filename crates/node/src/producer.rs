@@ -16,6 +16,7 @@ use napi_derive::napi;
 use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
 use crate::error::{to_message, to_napi};
+use crate::events::{observe_requests, EventCallback};
 
 #[napi(object)]
 pub struct ProducerOptions {
@@ -137,6 +138,7 @@ pub struct SendOutcome {
 #[napi]
 pub struct NativeProducer {
     producer: Arc<Producer>,
+    cluster: Arc<Cluster>,
 }
 
 #[napi]
@@ -151,14 +153,21 @@ impl NativeProducer {
         };
         NativeProducer {
             producer: Arc::new(Producer::new(
-                cluster,
+                cluster.clone(),
                 ProducerConfig {
                     allow_auto_topic_creation: options.allow_auto_topic_creation,
                     partitioner,
                     max_in_flight_requests: options.max_in_flight_requests.unwrap_or(5) as usize,
                 },
             )),
+            cluster,
         }
+    }
+
+    /// Reports each request's network.* event to `onEvent`, or stops when it is absent.
+    #[napi]
+    pub fn observe_requests(&self, on_event: Option<EventCallback>) {
+        observe_requests(&self.cluster, on_event);
     }
 
     #[napi]

@@ -15,7 +15,7 @@ pub use metadata::{Metadata, PartitionMetadata, TopicMetadata};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorClass, Result};
-use crate::network::Connection;
+use crate::network::{Connection, RequestObserver, RequestSink};
 use crate::retry::retry;
 
 pub struct Cluster {
@@ -28,6 +28,7 @@ pub struct Cluster {
     bootstrap: Mutex<Option<String>>,
     /// Topics the client works with; refreshes ask for these.
     targets: Mutex<HashSet<String>>,
+    requests: Arc<RequestObserver>,
 }
 
 impl Cluster {
@@ -39,7 +40,13 @@ impl Cluster {
             connections: tokio::sync::Mutex::default(),
             bootstrap: Mutex::default(),
             targets: Mutex::default(),
+            requests: Arc::default(),
         })
+    }
+
+    /// Reports every request of this client's connections to `sink` (None: stop reporting).
+    pub fn observe_requests(&self, sink: Option<RequestSink>) {
+        self.requests.set(sink);
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -226,6 +233,7 @@ impl Cluster {
             &self.config.client_id,
             self.config.connection_timeout,
             self.config.request_timeout,
+            self.requests.clone(),
         )
         .await?;
         connections.insert(key.to_string(), c.clone());

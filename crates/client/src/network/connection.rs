@@ -3,7 +3,7 @@
 //! just drops its receiver.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorClass, Result};
+use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
 use crate::network::versions::{max_version, ApiVersionTable};
 
 /// Responses larger than this are refused rather than allocated: a garbage length prefix (say,
@@ -33,6 +34,9 @@ pub struct Connection {
     closed: Arc<AtomicBool>,
     next_correlation_id: AtomicI32,
     versions: ApiVersionTable,
+    observer: Arc<RequestObserver>,
+    /// Requests waiting for the socket while another is being written.
+    queued: AtomicUsize,
 }
 
 impl std::fmt::Debug for Connection {
@@ -50,6 +54,7 @@ impl Connection {
         client_id: &str,
         connection_timeout: Duration,
         request_timeout: Duration,
+        observer: Arc<RequestObserver>,
     ) -> Result<Arc<Connection>> {
         let stream = tokio::time::timeout(connection_timeout, TcpStream::connect(address))
             .await
@@ -74,6 +79,8 @@ impl Connection {
             closed,
             next_correlation_id: AtomicI32::new(0),
             versions: ApiVersionTable::default(),
+            observer,
+            queued: AtomicUsize::new(0),
         };
         let response = conn
             .send_versioned(&ApiVersionsRequest::default(), 2, None)
@@ -138,6 +145,8 @@ impl Connection {
         version: i16,
         timeout: Option<Duration>,
     ) -> Result<R::Response> {
+        let sink = self.observer.sink();
+        let created_at = if sink.is_some() { now_ms() } else { 0.0 };
         let (correlation_id, frame) = self.encode(request, version)?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(correlation_id, tx);
@@ -149,12 +158,29 @@ impl Connection {
             self.pending.lock().unwrap().remove(&correlation_id);
             return Err(e);
         }
+        let sent_at = if sink.is_some() { now_ms() } else { 0.0 };
+        let info = |size: usize| RequestInfo {
+            broker: self.address.clone(),
+            client_id: self.client_id.to_string(),
+            correlation_id,
+            size,
+            created_at,
+            sent_at,
+            pending_duration: sent_at - created_at,
+            duration: now_ms() - sent_at,
+            api_name: api_name(api_key::<R>()),
+            api_key: R::KEY,
+            api_version: version,
+        };
         let timeout = timeout.unwrap_or(self.request_timeout);
         let mut body = match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(result)) => result?,
             Ok(Err(_)) => return Err(Error::connection_closed(&self.address)),
             Err(_) => {
                 self.pending.lock().unwrap().remove(&correlation_id);
+                if let Some(sink) = &sink {
+                    sink(RequestEvent::Timeout(info(0)));
+                }
                 let api = format!("{:?}", api_key::<R>());
                 return Err(Error::request_timeout(
                     &self.address,
@@ -170,6 +196,10 @@ impl Connection {
                 self.address
             ))
         };
+        if let Some(sink) = &sink {
+            // KafkaJS counts the size prefix too.
+            sink(RequestEvent::Request(info(body.len() + 4)));
+        }
         ResponseHeader::decode(&mut body, R::Response::header_version(version))
             .map_err(|e| decode_error(e.to_string()))?;
         R::Response::decode(&mut body, version).map_err(|e| decode_error(e.to_string()))
@@ -200,12 +230,32 @@ impl Connection {
     }
 
     async fn write(&self, frame: Bytes) -> Result<()> {
-        let mut writer = self.writer.lock().await;
+        let mut writer = match self.writer.try_lock() {
+            Ok(writer) => writer,
+            Err(_) => {
+                let queued = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
+                self.report_queue(queued);
+                let writer = self.writer.lock().await;
+                let queued = self.queued.fetch_sub(1, Ordering::AcqRel) - 1;
+                self.report_queue(queued);
+                writer
+            }
+        };
         writer.write_all(&frame).await.map_err(|e| {
             self.closed.store(true, Ordering::Release);
             let message = format!("Connection error writing to {}: {e}", self.address);
             Error::io(&self.address, message, &e)
         })
+    }
+
+    fn report_queue(&self, queue_size: usize) {
+        if let Some(sink) = self.observer.sink() {
+            sink(RequestEvent::QueueSize {
+                broker: self.address.clone(),
+                client_id: self.client_id.to_string(),
+                queue_size,
+            });
+        }
     }
 
     /// Closes the socket; pending requests fail with a connection-closed error.

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Memory while a consumer works through a large backlog: the fetch size bounds what a consumer
+// holds, so RSS should stay flat however long the backlog is. Each client runs in a process of
+// its own (RSS is per process), sampled every 50 ms; results go to bench/memory.json.
+const { execFile } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const BACKLOG = Number(process.env.BENCH_BACKLOG || 1000000)
+const VALUE = Buffer.alloc(100, 'x')
+
+const consumeInChild = async ([name, brokers, topic, count]) => {
+  const { Kafka, logLevel } = require(name === 'kafkars' ? '..' : 'kafkajs')
+  const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `memory-${process.pid}` })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  const before = process.memoryUsage().rss
+  let peak = before
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+  let seen = 0
+  const t0 = Date.now()
+  await new Promise(resolve =>
+    consumer.run({
+      eachMessage: async () => {
+        if (++seen === Number(count)) resolve()
+      },
+    })
+  )
+  const seconds = (Date.now() - t0) / 1000
+  clearInterval(sampler)
+  peak = Math.max(peak, process.memoryUsage().rss)
+  await consumer.disconnect()
+  const mib = bytes => +(bytes / 2 ** 20).toFixed(1)
+  console.log(JSON.stringify({ rssBeforeMiB: mib(before), rssPeakMiB: mib(peak), seconds }))
+}
+
+const child = args =>
+  new Promise((resolve, reject) =>
+    execFile(process.execPath, [__filename, 'child', ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout))
+    )
+  )
+
+const main = async () => {
+  const { startBroker } = require('../scripts/broker')
+  const { Kafka, logLevel } = require('..')
+  const broker = await startBroker()
+  try {
+    const kafka = new Kafka({ clientId: 'bench', brokers: broker.brokers, logLevel: logLevel.NOTHING })
+    const topic = `memory-${process.pid}`
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] })
+    await admin.disconnect()
+    const producer = kafka.producer()
+    await producer.connect()
+    const messages = Array.from({ length: 10000 }, () => ({ value: VALUE }))
+    for (let sent = 0; sent < BACKLOG; sent += messages.length) await producer.send({ topic, messages })
+    await producer.disconnect()
+
+    const results = {}
+    for (const name of ['kafkars', 'kafkajs']) {
+      results[name] = await child([name, broker.brokers.join(','), topic, String(BACKLOG)])
+      console.error(`${name}: ${JSON.stringify(results[name])}`)
+    }
+    const report = {
+      date: new Date().toISOString(),
+      workload: `eachMessage over a backlog of ${BACKLOG} × ${VALUE.length}-byte messages, default fetch sizes`,
+      results,
+    }
+    fs.writeFileSync(path.join(__dirname, 'memory.json'), JSON.stringify(report, null, 2) + '\n')
+    console.log(JSON.stringify(results, null, 2))
+  } finally {
+    await broker.stop()
+  }
+}
+
+const run = process.argv[2] === 'child' ? () => consumeInChild(process.argv.slice(3)) : main
+run().catch(e => {
+  console.error(e)
+  process.exit(1)
+})
