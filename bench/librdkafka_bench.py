@@ -30,7 +30,9 @@ def produce(args):
 
 def consume(args):
     consumer = Consumer({"bootstrap.servers": args.brokers, "group.id": f"bench-{uuid.uuid4()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": True})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": True,
+                         # As the JavaScript consumers: tansu holds each fetch for half its max wait.
+                         "fetch.wait.max.ms": 10})
     consumer.subscribe([args.topic])
     seen, cpu0, t0 = 0, None, None
     while seen < args.count:

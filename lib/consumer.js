@@ -3,7 +3,7 @@
 // is JavaScript by nature: the user's errors, restartOnFailure, events.
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
-const { toMessages } = require('./messages')
+const { toMessage, toMessages, newTimestampCache } = require('./messages')
 const { PartitionAssigners } = require('./assigners')
 const {
   KafkaJSError,
@@ -210,16 +210,20 @@ const createConsumer = ({ config, logger, options }) => {
     if (commitIsDue()) await commitResolved()
   }
 
-  const batchPayload = (batch, messages) => ({
-    topic: batch.topic,
-    partition: batch.partition,
-    highWatermark: batch.highWatermark,
-    offsetLag: batch.offsetLag(),
-    offsetLagLow: batch.offsetLagLow(),
-    batchSize: messages.length,
-    firstOffset: batch.firstOffset(),
-    lastOffset: batch.lastOffset(),
-  })
+  // START_BATCH_PROCESS's payload, from the native batch (no message objects needed).
+  const batchPayload = ({ topic, partition, highWatermark, offsets }) => {
+    const last = BigInt(highWatermark) - 1n
+    return {
+      topic,
+      partition,
+      highWatermark,
+      offsetLag: String(last - BigInt(offsets[offsets.length - 1])),
+      offsetLagLow: String(last - BigInt(offsets[0])),
+      batchSize: offsets.length,
+      firstOffset: String(offsets[0]),
+      lastOffset: String(offsets[offsets.length - 1]),
+    }
+  }
 
   // One fetched batch: returns how far the handler got and whether it threw.
   const onBatch = async nativeBatch => {
@@ -228,46 +232,51 @@ const createConsumer = ({ config, logger, options }) => {
     seeked.delete(key)
     uncommittedElsewhere = nativeBatch.uncommitted
     lastCommit = Date.now() - nativeBatch.sinceCommit
-    const messages = toMessages(nativeBatch)
-    const first = Number(messages[0].offset)
+    const { offsets } = nativeBatch
+    const first = offsets[0]
     const entry = { topic, partition, first, next: null, committed: null }
     inFlight.set(key, entry)
     const { eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit = true } = runOptions
     const { autoCommitInterval = null, autoCommitThreshold = null } = runOptions
     const commitsMidBatch = autoCommit && (autoCommitInterval != null || autoCommitThreshold != null)
     const isPaused = () => pausedSet.size > 0 && pausedSet.has(key)
-    const batch = {
-      topic,
-      partition,
-      highWatermark,
-      messages,
-      isEmpty: () => messages.length === 0,
-      firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
-      lastOffset: () =>
-        messages.length === 0
-          ? String(BigInt(highWatermark) - 1n)
-          : messages[messages.length - 1].offset,
-      offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
-      offsetLagLow: () =>
-        messages.length === 0
-          ? '0'
-          : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
-    }
     const instrumented =
       emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
-    const payload = instrumented ? batchPayload(batch, messages) : null
+    const payload = instrumented ? batchPayload(nativeBatch) : null
     const started = Date.now()
     if (instrumented) emit(events.START_BATCH_PROCESS, payload)
     try {
       if (eachMessage) {
-        for (const message of messages) {
+        // Each message is made as it is handed out, so it dies young unless the handler keeps it.
+        const pause = pauseFn(topic, partition)
+        const cache = newTimestampCache()
+        for (let i = 0; i < offsets.length; i++) {
           if (!running || (seeked.size > 0 && seeked.has(key))) break
-          await eachMessage({ topic, partition, message, heartbeat, pause: pauseFn(topic, partition) })
-          entry.next = Number(message.offset) + 1
+          const message = toMessage(nativeBatch, i, cache)
+          await eachMessage({ topic, partition, message, heartbeat, pause })
+          entry.next = offsets[i] + 1
           if (commitsMidBatch && commitIsDue()) await commitResolved()
           if (isPaused()) break
         }
       } else {
+        const messages = toMessages(nativeBatch)
+        const batch = {
+          topic,
+          partition,
+          highWatermark,
+          messages,
+          isEmpty: () => messages.length === 0,
+          firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
+          lastOffset: () =>
+            messages.length === 0
+              ? String(BigInt(highWatermark) - 1n)
+              : messages[messages.length - 1].offset,
+          offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
+          offsetLagLow: () =>
+            messages.length === 0
+              ? '0'
+              : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
+        }
         await eachBatch({
           batch,
           resolveOffset: offset => {
@@ -281,7 +290,7 @@ const createConsumer = ({ config, logger, options }) => {
           pause: pauseFn(topic, partition),
         })
         if (eachBatchAutoResolve && messages.length > 0) {
-          entry.next = Number(messages[messages.length - 1].offset) + 1
+          entry.next = offsets[offsets.length - 1] + 1
         }
       }
     } catch (e) {

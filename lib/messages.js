@@ -11,32 +11,43 @@ const addHeader = (headers, key, value) => {
 
 const slice = (data, start, length) => (length < 0 ? null : data.subarray(start, start + length))
 
-const toMessages = batch => {
+// Message `i` of a native batch. Records of a batch mostly share a timestamp, so the last
+// timestamp's string is kept in `cache` and reused.
+const toMessage = (batch, i, cache) => {
   const { data, index, headerIndex, offsets, timestamps, batchContexts } = batch
-  const count = offsets.length
-  const messages = new Array(count)
-  for (let i = 0; i < count; i++) {
-    const at = i * 8
-    const headers = {}
-    const firstHeader = index[at + 4]
-    for (let h = firstHeader; h < firstHeader + index[at + 5]; h++) {
-      const hAt = h * 4
-      const key = data.toString('utf8', headerIndex[hAt], headerIndex[hAt] + headerIndex[hAt + 1])
-      addHeader(headers, key, slice(data, headerIndex[hAt + 2], headerIndex[hAt + 3]))
-    }
-    messages[i] = {
-      magicByte: 2,
-      attributes: index[at + 7],
-      timestamp: String(timestamps[i]),
-      offset: String(offsets[i]),
-      key: slice(data, index[at], index[at + 1]),
-      value: slice(data, index[at + 2], index[at + 3]),
-      headers,
-      isControlRecord: false,
-      batchContext: batchContexts[index[at + 6]],
-    }
+  if (timestamps[i] !== cache.time) {
+    cache.time = timestamps[i]
+    cache.timestamp = String(cache.time)
   }
+  const at = i * 8
+  const headers = {}
+  const firstHeader = index[at + 4]
+  for (let h = firstHeader; h < firstHeader + index[at + 5]; h++) {
+    const hAt = h * 4
+    const key = data.toString('utf8', headerIndex[hAt], headerIndex[hAt] + headerIndex[hAt + 1])
+    addHeader(headers, key, slice(data, headerIndex[hAt + 2], headerIndex[hAt + 3]))
+  }
+  return {
+    magicByte: 2,
+    attributes: index[at + 7],
+    timestamp: cache.timestamp,
+    offset: String(offsets[i]),
+    key: slice(data, index[at], index[at + 1]),
+    value: slice(data, index[at + 2], index[at + 3]),
+    headers,
+    isControlRecord: false,
+    batchContext: batchContexts[index[at + 6]],
+  }
+}
+
+const newTimestampCache = () => ({ time: NaN, timestamp: '' })
+
+const toMessages = batch => {
+  const count = batch.offsets.length
+  const messages = new Array(count)
+  const cache = newTimestampCache()
+  for (let i = 0; i < count; i++) messages[i] = toMessage(batch, i, cache)
   return messages
 }
 
-module.exports = { toMessages }
+module.exports = { toMessage, toMessages, newTimestampCache }

@@ -245,6 +245,7 @@ async fn consume(
     let mut backoff = inner.config.retry.initial_retry_time as f64;
     let concurrency = run.partitions_consumed_concurrently.max(1);
     let max_handler_time = Duration::from_millis(inner.config.rebalance_timeout.max(0) as u64);
+    let mut prefetch: Option<Prefetch> = None;
     loop {
         if inner.stopping.load(Ordering::SeqCst) {
             return Exit::Stopped;
@@ -260,12 +261,31 @@ async fn consume(
                 inner.offsets.lock().unwrap().resolved.insert(tp, offset);
             }
         }
-        let fetched = tokio::select! {
-            r = fetch_all(inner, positions, events) => r,
-            _ = inner.wake.notified() => continue,
+        // The next fetch went out while the handler worked, from where each partition would be
+        // if the handler finished its batch; it stands if that is where they are.
+        let fetched = match prefetch.take() {
+            Some(mut ahead) if ahead.positions.fetch == positions.fetch => {
+                tokio::select! {
+                    r = &mut ahead.handle => match r {
+                        Ok((ahead_positions, r)) => {
+                            *positions = ahead_positions;
+                            r
+                        }
+                        Err(_) => continue,
+                    },
+                    _ = inner.wake.notified() => continue,
+                }
+            }
+            _ => tokio::select! {
+                r = fetch_all(inner, positions, events) => r,
+                _ = inner.wake.notified() => continue,
+            },
         };
         let mut batches = match fetched {
-            Ok(b) => b.into_iter(),
+            Ok(b) => {
+                prefetch = Prefetch::start(inner, positions, &b, events);
+                b.into_iter()
+            }
             Err(e) => {
                 tokio::time::sleep(Duration::from_millis(inner.config.retry.initial_retry_time))
                     .await;
@@ -353,6 +373,67 @@ async fn consume(
             backoff = (backoff * inner.config.retry.multiplier)
                 .min(inner.config.retry.max_retry_time as f64);
         }
+    }
+}
+
+/// A fetch running ahead while the handler works: at most one, so a consumer holds at most two
+/// fetch responses. Dropping it cancels the fetch.
+struct Prefetch {
+    /// Where it fetched from: each partition just past the batches being handled.
+    positions: Positions,
+    handle: tokio::task::JoinHandle<(Positions, Result<Vec<FetchedBatch>>)>,
+}
+
+impl Prefetch {
+    fn start(
+        inner: &Arc<Inner>,
+        positions: &Positions,
+        batches: &[FetchedBatch],
+        events: &EventSink,
+    ) -> Option<Prefetch> {
+        if batches.is_empty() || !positions.batch_start.is_empty() {
+            return None;
+        }
+        let mut ahead = Positions {
+            fetch: positions.fetch.clone(),
+            batch_start: HashMap::new(),
+        };
+        for batch in batches {
+            let next = match batch.records.records.last() {
+                Some(last) => Some(
+                    batch
+                        .records
+                        .next_offset
+                        .unwrap_or(last.offset + 1)
+                        .max(last.offset + 1),
+                ),
+                None => batch.records.next_offset,
+            };
+            if let Some(next) = next {
+                ahead
+                    .fetch
+                    .insert((batch.topic.clone(), batch.partition), next);
+            }
+        }
+        let (inner, events) = (inner.clone(), events.clone());
+        let mut fetching = Positions {
+            fetch: ahead.fetch.clone(),
+            batch_start: HashMap::new(),
+        };
+        let handle = tokio::spawn(async move {
+            let result = fetch_all(&inner, &mut fetching, &events).await;
+            (fetching, result)
+        });
+        Some(Prefetch {
+            positions: ahead,
+            handle,
+        })
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.handle.abort();
     }
 }
 
