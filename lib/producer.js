@@ -4,7 +4,7 @@
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
 const { NATIVE_KIND } = require('./partitioners')
-const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNotImplemented, errorFromNative } = require('./errors')
+const { KafkaJSError, KafkaJSNonRetriableError, errorFromNative } = require('./errors')
 
 const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DISCONNECTED: 'disconnected' }
 
@@ -35,23 +35,30 @@ const toNativeMessage = m => ({
 const createProducer = ({ config, logger, options }) => {
   const {
     createPartitioner,
-    retry,
     allowAutoTopicCreation = true,
     idempotent = false,
     transactionalId,
+    transactionTimeout = 60000,
     maxInFlightRequests,
     metadataMaxAge = 300000,
   } = options
+  // As KafkaJS: an idempotent producer retries without end unless told otherwise.
+  const retry = options.retry || (idempotent ? { retries: Number.MAX_SAFE_INTEGER } : undefined)
+  if (idempotent && retry.retries < 1) {
+    throw new KafkaJSNonRetriableError(
+      'Idempotent producer must allow retries to protect against transient errors'
+    )
+  }
   const producerLogger = logger.namespace('Producer')
+  if (idempotent && retry.retries < Number.MAX_SAFE_INTEGER) {
+    producerLogger.warn('Limiting retries for the idempotent producer may invalidate EoS guarantees')
+  }
   const { events, emitter, on, observeRequests } = createInstrumentation('producer', producerLogger)
   // A built-in partitioner runs in the engine; a user's function runs here, per message, as
   // KafkaJS calls it, and the engine gets explicit partitions.
   const nativeKind = createPartitioner == null ? 'default' : createPartitioner[NATIVE_KIND]
   const partitioner = nativeKind === undefined ? 'default' : nativeKind
   const customPartitioner = nativeKind === undefined ? createPartitioner() : null
-  if (idempotent || transactionalId) {
-    throw new KafkaJSNotImplemented('kafkars does not support idempotent or transactional producers yet')
-  }
 
   let status = CONNECTION.DISCONNECTED
   let engine = null
@@ -84,12 +91,17 @@ const createProducer = ({ config, logger, options }) => {
 
   const connect = async () => {
     const client = await nativeClientOptions(config, retryOptions(config.retry, retry))
+    // The engine counts retries in 32 bits; more is as good as endless.
+    client.retry.retries = Math.min(client.retry.retries, 0xffffffff)
     engine = new native.NativeProducer(client, {
       allowAutoTopicCreation,
       partitioner,
       retry: client.retry,
       maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
       metadataMaxAge,
+      idempotent,
+      transactionalId: transactionalId == null ? undefined : String(transactionalId),
+      transactionTimeout,
     })
     observeRequests(engine)
     await call(engine.connect())
@@ -152,6 +164,52 @@ const createProducer = ({ config, logger, options }) => {
     return sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
   }
 
+  // KafkaJS's transaction: sends made through it (or while it is open) are part of it.
+  let inTransaction = false
+  const transaction = async () => {
+    if (!transactionalId) {
+      throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
+    }
+    if (inTransaction) {
+      throw new KafkaJSNonRetriableError(
+        'There is already an ongoing transaction for this producer. Please end the transaction before beginning another.'
+      )
+    }
+    if (!engine) throw new KafkaJSError('The producer is disconnected')
+    await call(engine.beginTransaction())
+    inTransaction = true
+    let ended = false
+    const isActive = () => inTransaction && !ended
+    const guard = fn => (...args) =>
+      isActive()
+        ? fn(...args)
+        : Promise.reject(new KafkaJSNonRetriableError('Cannot continue to use transaction once ended'))
+    const end = commit =>
+      guard(async () => {
+        await call(engine.endTransaction(commit))
+        inTransaction = false
+        ended = true
+      })
+    const sendOffsets = async ({ consumerGroupId, topics = [] }) => {
+      const offsets = topics.flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset }) => ({
+          topic,
+          partition: Number(partition),
+          offset: String(offset),
+        }))
+      )
+      await call(engine.sendOffsets(consumerGroupId, offsets))
+    }
+    return {
+      send: guard(send),
+      sendBatch: guard(sendBatch),
+      sendOffsets: guard(sendOffsets),
+      commit: end(true),
+      abort: end(false),
+      isActive,
+    }
+  }
+
   return {
     connect,
     disconnect,
@@ -160,9 +218,7 @@ const createProducer = ({ config, logger, options }) => {
     on,
     send,
     sendBatch,
-    transaction: async () => {
-      throw new KafkaJSNotImplemented('kafkars does not support transactions yet')
-    },
+    transaction,
     logger: () => producerLogger,
   }
 }

@@ -439,7 +439,9 @@ fn topic_partitions(partitions: Vec<TopicPartitionInput>) -> Vec<(String, i32)> 
         .collect()
 }
 
-fn parse_offsets(offsets: Vec<TopicPartitionOffsetInput>) -> Result<Vec<(String, i32, i64)>> {
+pub(crate) fn parse_offsets(
+    offsets: Vec<TopicPartitionOffsetInput>,
+) -> Result<Vec<(String, i32, i64)>> {
     offsets
         .into_iter()
         .map(|o| {

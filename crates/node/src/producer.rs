@@ -15,6 +15,7 @@ use napi_derive::napi;
 
 use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
+use crate::consumer::{parse_offsets, TopicPartitionOffsetInput};
 use crate::error::{to_message, to_napi};
 use crate::events::{observe_requests, EventCallback};
 
@@ -29,6 +30,9 @@ pub struct ProducerOptions {
     pub max_in_flight_requests: Option<u32>,
     /// KafkaJS's `metadataMaxAge`, in milliseconds.
     pub metadata_max_age: Option<f64>,
+    pub idempotent: bool,
+    pub transactional_id: Option<String>,
+    pub transaction_timeout: i32,
 }
 
 #[napi(object)]
@@ -158,6 +162,9 @@ impl NativeProducer {
                     allow_auto_topic_creation: options.allow_auto_topic_creation,
                     partitioner,
                     max_in_flight_requests: options.max_in_flight_requests.unwrap_or(5) as usize,
+                    idempotent: options.idempotent,
+                    transactional_id: options.transactional_id,
+                    transaction_timeout: options.transaction_timeout,
                 },
             )),
             cluster,
@@ -168,6 +175,30 @@ impl NativeProducer {
     #[napi]
     pub fn observe_requests(&self, on_event: Option<EventCallback>) {
         observe_requests(&self.cluster, on_event);
+    }
+
+    #[napi]
+    pub async fn begin_transaction(&self) -> Result<()> {
+        self.producer.begin_transaction().await.map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn send_offsets(
+        &self,
+        group_id: String,
+        offsets: Vec<TopicPartitionOffsetInput>,
+    ) -> Result<()> {
+        let offsets = parse_offsets(offsets)?;
+        self.producer
+            .send_offsets(&group_id, &offsets)
+            .await
+            .map_err(to_napi)
+    }
+
+    /// Commits the open transaction, or aborts it.
+    #[napi]
+    pub async fn end_transaction(&self, commit: bool) -> Result<()> {
+        self.producer.end_transaction(commit).await.map_err(to_napi)
     }
 
     #[napi]

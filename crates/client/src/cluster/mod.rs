@@ -248,19 +248,37 @@ impl Cluster {
 
     /// The group coordinator, found with KafkaJS's retry policy.
     pub async fn coordinator(&self, group_id: &str) -> Result<Arc<Connection>> {
+        self.find_coordinator(group_id, 0, "group").await
+    }
+
+    /// The transaction coordinator of a transactional id.
+    pub async fn transaction_coordinator(&self, transactional_id: &str) -> Result<Arc<Connection>> {
+        self.find_coordinator(transactional_id, 1, "transaction")
+            .await
+    }
+
+    /// Coordinators have connections of their own (see [`Self::connection`]); `key_type` is
+    /// FindCoordinator's: 0 for groups, 1 for transactions.
+    async fn find_coordinator(
+        &self,
+        key: &str,
+        key_type: i8,
+        kind: &str,
+    ) -> Result<Arc<Connection>> {
         retry(&self.config.retry, |_| async {
             let conn = self.any_connection().await?;
             let response = conn
                 .send(
                     &FindCoordinatorRequest::default()
-                        .with_key(StrBytes::from_string(group_id.to_string())),
+                        .with_key(StrBytes::from_string(key.to_string()))
+                        .with_key_type(key_type),
                 )
                 .await?;
             if response.error_code != 0 {
                 return Err(Error::protocol(response.error_code));
             }
             let address = format!("{}:{}", response.host.as_str(), response.port);
-            self.connection(&format!("{address} (group coordinator)"), &address)
+            self.connection(&format!("{address} ({kind} coordinator)"), &address)
                 .await
         })
         .await
@@ -268,10 +286,7 @@ impl Cluster {
             if e.class == ErrorClass::NumberOfRetriesExceeded {
                 Error::new(
                     ErrorClass::GroupCoordinatorNotFound,
-                    format!(
-                        "Failed to find group coordinator for {group_id}: {}",
-                        e.message
-                    ),
+                    format!("Failed to find {kind} coordinator for {key}: {}", e.message),
                     false,
                 )
                 .with_cause(e)

@@ -23,7 +23,12 @@ pub fn max_version(key: ApiKey) -> i16 {
         ApiKey::ApiVersions => 2,
         ApiKey::CreateTopics => 3,
         ApiKey::DeleteTopics => 3,
-        ApiKey::InitProducerId => 1,
+        // v3 sends producer id and epoch -1 on a fresh start, which tansu 0.6 requires (KafkaJS
+        // sends v1, so tansu refuses it an id).
+        ApiKey::InitProducerId => 4,
+        ApiKey::AddPartitionsToTxn => 1,
+        ApiKey::AddOffsetsToTxn => 1,
+        ApiKey::TxnOffsetCommit => 1,
         ApiKey::EndTxn => 1,
         _ => 0,
     }

@@ -12,6 +12,7 @@ use kafka_protocol::messages::ProduceRequest;
 use kafka_protocol::protocol::StrBytes;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
+use super::eos::Eos;
 use super::{RecordMetadata, SendOptions, TopicPartition};
 use crate::error::Error;
 use crate::network::Connection;
@@ -55,6 +56,8 @@ pub struct RecordAccumulator {
     queues: Mutex<HashMap<QueueKey, Arc<BrokerQueue>>>,
     max_in_flight: usize,
     memory: Arc<Semaphore>,
+    /// Set for idempotent and transactional producers: batches carry its stamp.
+    eos: Option<Arc<Eos>>,
 }
 
 /// Approximate encoded size, for batching and memory limits.
@@ -68,11 +71,18 @@ pub fn record_bytes(r: &Record) -> usize {
 }
 
 impl RecordAccumulator {
-    pub fn new(max_in_flight: usize) -> Self {
+    /// With `eos`, one request per broker is in flight: a batch's sequence is the one after the
+    /// last acknowledged, so a second request could not know its own.
+    pub fn new(max_in_flight: usize, eos: Option<Arc<Eos>>) -> Self {
         RecordAccumulator {
             queues: Mutex::default(),
-            max_in_flight: max_in_flight.max(1),
+            max_in_flight: if eos.is_some() {
+                1
+            } else {
+                max_in_flight.max(1)
+            },
             memory: Arc::new(Semaphore::new(BUFFER_BYTES)),
+            eos,
         }
     }
 
@@ -115,7 +125,7 @@ impl RecordAccumulator {
             result = &mut outcome => return result.expect("every queued part gets a reply"),
             permit = queue.in_flight.clone().acquire_owned() => {
                 let _permit = permit.expect("the in-flight semaphore is never closed");
-                flush(&conn, &queue, key).await;
+                flush(&conn, &queue, key, self.eos.as_deref()).await;
             }
         }
         // A flush empties the queue, so this part has been taken, by us or an earlier flush.
@@ -173,23 +183,35 @@ fn take_request(queue: &BrokerQueue) -> Vec<(TopicPartition, Vec<Part>)> {
 }
 
 /// Sends requests until the queue is empty.
-async fn flush(conn: &Connection, queue: &BrokerQueue, key: QueueKey) {
+async fn flush(conn: &Connection, queue: &BrokerQueue, key: QueueKey, eos: Option<&Eos>) {
     loop {
         let request = take_request(queue);
         if request.is_empty() {
             return;
         }
-        send_request(conn, request, key).await;
+        send_request(conn, request, key, eos).await;
     }
 }
 
-async fn send_request(conn: &Connection, request: Vec<(TopicPartition, Vec<Part>)>, key: QueueKey) {
+async fn send_request(
+    conn: &Connection,
+    request: Vec<(TopicPartition, Vec<Part>)>,
+    key: QueueKey,
+    eos: Option<&Eos>,
+) {
     let mut topics: Vec<TopicProduceData> = Vec::new();
     let mut encode_failures = Vec::new();
     let mut sent = Vec::new();
     for (tp, parts) in request {
         let merged: Vec<&Record> = parts.iter().flat_map(|p| p.records.iter()).collect();
-        match encode_batch(merged, key.compression) {
+        let stamp = match eos.map(|eos| eos.stamp(&tp)).transpose() {
+            Ok(stamp) => stamp.flatten(),
+            Err(e) => {
+                encode_failures.push((parts, e));
+                continue;
+            }
+        };
+        match encode_batch(merged, key.compression, stamp) {
             Ok(batch) => {
                 let data = PartitionProduceData::default()
                     .with_index(tp.1)
@@ -213,7 +235,12 @@ async fn send_request(conn: &Connection, request: Vec<(TopicPartition, Vec<Part>
     if sent.is_empty() {
         return;
     }
+    let transactional_id = eos
+        .filter(|eos| eos.in_transaction())
+        .and_then(|eos| eos.transactional())
+        .map(|id| StrBytes::from_string(id.to_string()).into());
     let request = ProduceRequest::default()
+        .with_transactional_id(transactional_id)
         .with_acks(key.acks)
         .with_timeout_ms(key.timeout_ms)
         .with_topic_data(topics);
@@ -261,6 +288,9 @@ async fn send_request(conn: &Connection, request: Vec<(TopicPartition, Vec<Part>
     for (tp, parts) in sent {
         match answers.get(&tp) {
             Some(&(0, base_offset, log_append_time, log_start_offset)) => {
+                if let Some(eos) = eos.filter(|eos| eos.stamps()) {
+                    eos.acknowledged(&tp, parts.iter().map(|p| p.records.len()).sum());
+                }
                 // Each part's records follow the previous part's in the merged batch.
                 let mut offset = base_offset;
                 for p in parts {

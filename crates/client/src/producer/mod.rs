@@ -2,6 +2,7 @@
 //! broker, retrying the partitions whose leadership moved.
 
 mod accumulator;
+mod eos;
 mod partitioner;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
 use accumulator::{split_by_size, PartOutcome, RecordAccumulator};
+use eos::Eos;
 
 #[derive(Debug, Clone)]
 pub struct ProducerConfig {
@@ -24,6 +26,11 @@ pub struct ProducerConfig {
     pub partitioner: PartitionerKind,
     /// Requests in flight per broker; concurrent sends beyond it share the next request.
     pub max_in_flight_requests: usize,
+    /// Batches carry a producer id and sequence numbers, so the broker drops duplicates.
+    pub idempotent: bool,
+    /// Makes `begin_transaction` available (and the producer idempotent).
+    pub transactional_id: Option<String>,
+    pub transaction_timeout: i32,
 }
 
 impl Default for ProducerConfig {
@@ -32,6 +39,9 @@ impl Default for ProducerConfig {
             allow_auto_topic_creation: true,
             partitioner: PartitionerKind::Default,
             max_in_flight_requests: 5,
+            idempotent: false,
+            transactional_id: None,
+            transaction_timeout: 60_000,
         }
     }
 }
@@ -87,20 +97,58 @@ pub struct Producer {
     config: ProducerConfig,
     partitioner: Partitioner,
     accumulator: RecordAccumulator,
+    eos: Option<Arc<Eos>>,
 }
 
 impl Producer {
     pub fn new(cluster: Arc<Cluster>, config: ProducerConfig) -> Self {
+        let eos = (config.idempotent || config.transactional_id.is_some()).then(|| {
+            Arc::new(Eos::new(
+                config.idempotent,
+                config.transactional_id.clone(),
+                config.transaction_timeout,
+            ))
+        });
         Producer {
             partitioner: Partitioner::new(config.partitioner),
-            accumulator: RecordAccumulator::new(config.max_in_flight_requests),
+            accumulator: RecordAccumulator::new(config.max_in_flight_requests, eos.clone()),
             cluster,
             config,
+            eos,
         }
     }
 
+    /// Connects; an idempotent producer also gets its producer id (a transactional one that is
+    /// not idempotent gets it with its first transaction).
     pub async fn connect(&self) -> Result<()> {
-        self.cluster.connect().await
+        self.cluster.connect().await?;
+        match &self.eos {
+            Some(eos) if eos.transactional().is_none() => eos.init_producer_id(&self.cluster).await,
+            _ => Ok(()),
+        }
+    }
+
+    fn eos(&self) -> Result<&Eos> {
+        self.eos.as_deref().ok_or_else(|| {
+            Error::non_retriable("Must provide transactional id for transactional producer")
+        })
+    }
+
+    /// Opens a transaction: later sends are part of it until `end_transaction`.
+    pub async fn begin_transaction(&self) -> Result<()> {
+        self.eos()?.begin(&self.cluster).await
+    }
+
+    /// Commits `offsets` (topic, partition, next offset) for `group_id` with the transaction.
+    pub async fn send_offsets(&self, group_id: &str, offsets: &[(String, i32, i64)]) -> Result<()> {
+        self.eos()?
+            .send_offsets(&self.cluster, group_id, offsets)
+            .await
+    }
+
+    /// Commits (or aborts) the open transaction.
+    pub async fn end_transaction(&self, commit: bool) -> Result<()> {
+        self.eos()?.end(&self.cluster, commit).await
     }
 
     pub async fn disconnect(&self) {
@@ -154,6 +202,16 @@ impl Producer {
             })
             .collect();
         let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
+        if let Some(eos) = self.eos.as_ref().filter(|eos| eos.stamps()) {
+            if options.acks != -1 {
+                return Err(Error::non_retriable(
+                    "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
+                ));
+            }
+            if eos.in_transaction() {
+                eos.add_partitions(&self.cluster, &order).await?;
+            }
+        }
         let pending = Mutex::new(parts);
         let written = Mutex::new(Vec::new());
         retry(&self.cluster.config().retry, |attempt| {

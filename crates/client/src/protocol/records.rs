@@ -51,10 +51,23 @@ const BATCH_OVERHEAD: usize = 61;
 /// Offset of the attributes field, where the CRC-covered part starts.
 const CRC_START: usize = 21;
 
+/// Who wrote a batch, for idempotent and transactional producers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerStamp {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub transactional: bool,
+}
+
+/// Attribute bit of a batch written inside a transaction.
+const TRANSACTIONAL: i16 = 0x10;
+
 /// Encodes records as one v2 batch with base offset 0 (the broker assigns offsets).
 pub fn encode_batch<'a>(
     records: impl IntoIterator<Item = &'a Record>,
     compression: Compression,
+    stamp: Option<ProducerStamp>,
 ) -> Result<Bytes> {
     let records: Vec<&Record> = records.into_iter().collect();
     let first_timestamp = records.iter().map(|r| r.timestamp).min().unwrap_or(0);
@@ -70,13 +83,14 @@ pub fn encode_batch<'a>(
     buf.put_i32(-1); // partition leader epoch
     buf.put_i8(2); // magic
     buf.put_u32(0); // crc, patched below
-    buf.put_i16(compression as i16);
+    let transactional = stamp.is_some_and(|s| s.transactional);
+    buf.put_i16(compression as i16 | if transactional { TRANSACTIONAL } else { 0 });
     buf.put_i32(records.len().saturating_sub(1) as i32);
     buf.put_i64(first_timestamp);
     buf.put_i64(max_timestamp);
-    buf.put_i64(-1); // producer id
-    buf.put_i16(-1); // producer epoch
-    buf.put_i32(-1); // base sequence
+    buf.put_i64(stamp.map_or(-1, |s| s.producer_id));
+    buf.put_i16(stamp.map_or(-1, |s| s.producer_epoch));
+    buf.put_i32(stamp.map_or(-1, |s| s.base_sequence));
     buf.put_i32(records.len() as i32);
     let compressed = match compression {
         Compression::None => write_records(&mut buf, &records, first_timestamp),
@@ -424,7 +438,7 @@ mod tests {
     }
 
     fn round_trip(compression: Compression) -> DecodedRecords {
-        let batch = encode_batch(&sample(), compression).unwrap();
+        let batch = encode_batch(&sample(), compression, None).unwrap();
         let mut out = DecodedRecords::default();
         decode_batches(batch, 0, &mut out).unwrap();
         out
@@ -467,7 +481,7 @@ mod tests {
 
     #[test]
     fn a_truncated_last_batch_is_left_for_the_next_fetch() {
-        let one = encode_batch(&sample(), Compression::None).unwrap();
+        let one = encode_batch(&sample(), Compression::None, None).unwrap();
         let mut two = BytesMut::from(&one[..]);
         two.extend_from_slice(&one[..one.len() - 3]);
         let mut out = DecodedRecords::default();
@@ -478,7 +492,8 @@ mod tests {
 
     #[test]
     fn a_flipped_bit_fails_the_crc_check() {
-        let mut batch = BytesMut::from(&encode_batch(&sample(), Compression::None).unwrap()[..]);
+        let mut batch =
+            BytesMut::from(&encode_batch(&sample(), Compression::None, None).unwrap()[..]);
         let last = batch.len() - 1;
         batch[last] ^= 1;
         let err = decode_batches(batch.freeze(), 0, &mut DecodedRecords::default()).unwrap_err();
@@ -489,7 +504,7 @@ mod tests {
     fn records_before_the_fetch_offset_are_skipped() {
         let mut out = DecodedRecords::default();
         decode_batches(
-            encode_batch(&sample(), Compression::None).unwrap(),
+            encode_batch(&sample(), Compression::None, None).unwrap(),
             1,
             &mut out,
         )
