@@ -12,6 +12,9 @@ const {
   errorFromNative,
 } = require('./errors')
 
+// Roughly what a record costs in a batch beyond its key and value.
+const RECORD_OVERHEAD = 20
+
 const rootCause = e => (e && e.cause ? rootCause(e.cause) : e)
 
 // One string per topic-partition, for Sets of them.
@@ -210,19 +213,36 @@ const createConsumer = ({ config, logger, options }) => {
     if (commitIsDue()) await commitResolved()
   }
 
-  // START_BATCH_PROCESS's payload, from the native batch (no message objects needed).
-  const batchPayload = ({ topic, partition, highWatermark, offsets }) => {
+  // START_BATCH_PROCESS's payload for messages [from, to) of a native batch.
+  const batchPayload = ({ topic, partition, highWatermark, offsets }, from, to) => {
     const last = BigInt(highWatermark) - 1n
     return {
       topic,
       partition,
       highWatermark,
-      offsetLag: String(last - BigInt(offsets[offsets.length - 1])),
-      offsetLagLow: String(last - BigInt(offsets[0])),
-      batchSize: offsets.length,
-      firstOffset: String(offsets[0]),
-      lastOffset: String(offsets[offsets.length - 1]),
+      offsetLag: String(last - BigInt(offsets[to - 1])),
+      offsetLagLow: String(last - BigInt(offsets[from])),
+      batchSize: to - from,
+      firstOffset: String(offsets[from]),
+      lastOffset: String(offsets[to - 1]),
     }
+  }
+
+  // A native batch cut into [from, to) runs of about maxBytesPerPartition of keys and values.
+  const chunks = ({ index, offsets }) => {
+    const runs = []
+    let from = 0
+    let bytes = 0
+    for (let i = 0; i < offsets.length; i++) {
+      const at = i * 8
+      bytes += Math.max(index[at + 1], 0) + Math.max(index[at + 3], 0) + RECORD_OVERHEAD
+      if (bytes >= maxBytesPerPartition || i === offsets.length - 1) {
+        runs.push([from, i + 1])
+        from = i + 1
+        bytes = 0
+      }
+    }
+    return runs
   }
 
   // One fetched batch: returns how far the handler got and whether it threw.
@@ -240,72 +260,76 @@ const createConsumer = ({ config, logger, options }) => {
     const { autoCommitInterval = null, autoCommitThreshold = null } = runOptions
     const commitsMidBatch = autoCommit && (autoCommitInterval != null || autoCommitThreshold != null)
     const isPaused = () => pausedSet.size > 0 && pausedSet.has(key)
-    const instrumented =
-      emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
-    const payload = instrumented ? batchPayload(nativeBatch) : null
-    const started = Date.now()
-    if (instrumented) emit(events.START_BATCH_PROCESS, payload)
-    try {
-      if (eachMessage) {
-        // Each message is made as it is handed out, so it dies young unless the handler keeps it.
-        const pause = pauseFn(topic, partition)
-        const cache = newTimestampCache()
-        for (let i = 0; i < offsets.length; i++) {
-          if (!running || (seeked.size > 0 && seeked.has(key))) break
-          const message = toMessage(nativeBatch, i, cache)
-          await eachMessage({ topic, partition, message, heartbeat, pause })
-          entry.next = offsets[i] + 1
-          if (commitsMidBatch && commitIsDue()) await commitResolved()
-          if (isPaused()) break
+    // Batches reach the handler at most maxBytesPerPartition long, as a Kafka broker returns
+    // them (tansu returns up to maxBytes from one partition); that also keeps eachBatch's
+    // message arrays small enough to die young.
+    for (const [from, to] of chunks(nativeBatch)) {
+      if (!running || (seeked.size > 0 && seeked.has(key)) || isPaused()) break
+      const instrumented =
+        emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
+      const payload = instrumented ? batchPayload(nativeBatch, from, to) : null
+      const started = Date.now()
+      if (instrumented) emit(events.START_BATCH_PROCESS, payload)
+      try {
+        if (eachMessage) {
+          // Each message is made as it is handed out: it dies young unless the handler keeps it.
+          const pause = pauseFn(topic, partition)
+          const cache = newTimestampCache()
+          for (let i = from; i < to; i++) {
+            if (!running || (seeked.size > 0 && seeked.has(key))) break
+            const message = toMessage(nativeBatch, i, cache)
+            await eachMessage({ topic, partition, message, heartbeat, pause })
+            entry.next = offsets[i] + 1
+            if (commitsMidBatch && commitIsDue()) await commitResolved()
+            if (isPaused()) break
+          }
+        } else {
+          const messages = toMessages(nativeBatch, from, to)
+          const batch = {
+            topic,
+            partition,
+            highWatermark,
+            messages,
+            isEmpty: () => messages.length === 0,
+            firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
+            lastOffset: () =>
+              messages.length === 0
+                ? String(BigInt(highWatermark) - 1n)
+                : messages[messages.length - 1].offset,
+            offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
+            offsetLagLow: () =>
+              messages.length === 0
+                ? '0'
+                : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
+          }
+          await eachBatch({
+            batch,
+            resolveOffset: offset => {
+              entry.next = Number(offset) + 1
+            },
+            heartbeat,
+            commitOffsetsIfNecessary,
+            uncommittedOffsets,
+            isRunning: () => running,
+            isStale: () => seeked.size > 0 && seeked.has(key),
+            pause: pauseFn(topic, partition),
+          })
+          if (eachBatchAutoResolve) entry.next = offsets[to - 1] + 1
         }
-      } else {
-        const messages = toMessages(nativeBatch)
-        const batch = {
-          topic,
-          partition,
-          highWatermark,
-          messages,
-          isEmpty: () => messages.length === 0,
-          firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
-          lastOffset: () =>
-            messages.length === 0
-              ? String(BigInt(highWatermark) - 1n)
-              : messages[messages.length - 1].offset,
-          offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
-          offsetLagLow: () =>
-            messages.length === 0
-              ? '0'
-              : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
+      } catch (e) {
+        lastHandlerError = e
+        if (!(e instanceof KafkaJSError)) {
+          consumerLogger.error(`Error when calling ${eachMessage ? 'eachMessage' : 'eachBatch'}`, {
+            topic,
+            partition,
+            stack: e && e.stack,
+            error: e,
+          })
         }
-        await eachBatch({
-          batch,
-          resolveOffset: offset => {
-            entry.next = Number(offset) + 1
-          },
-          heartbeat,
-          commitOffsetsIfNecessary,
-          uncommittedOffsets,
-          isRunning: () => running,
-          isStale: () => seeked.size > 0 && seeked.has(key),
-          pause: pauseFn(topic, partition),
-        })
-        if (eachBatchAutoResolve && messages.length > 0) {
-          entry.next = offsets[offsets.length - 1] + 1
-        }
+        return settled(entry, key, true)
       }
-    } catch (e) {
-      lastHandlerError = e
-      if (!(e instanceof KafkaJSError)) {
-        consumerLogger.error(`Error when calling ${eachMessage ? 'eachMessage' : 'eachBatch'}`, {
-          topic,
-          partition,
-          stack: e && e.stack,
-          error: e,
-        })
-      }
-      return settled(entry, key, true)
+      if (instrumented) emit(events.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
     }
-    if (instrumented) emit(events.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
     return settled(entry, key, false)
   }
 

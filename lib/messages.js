@@ -42,11 +42,11 @@ const toMessage = (batch, i, cache) => {
 
 const newTimestampCache = () => ({ time: NaN, timestamp: '' })
 
-const toMessages = batch => {
-  const count = batch.offsets.length
-  const messages = new Array(count)
+// Messages [from, to) of a native batch.
+const toMessages = (batch, from = 0, to = batch.offsets.length) => {
+  const messages = new Array(to - from)
   const cache = newTimestampCache()
-  for (let i = 0; i < count; i++) messages[i] = toMessage(batch, i, cache)
+  for (let i = from; i < to; i++) messages[i - from] = toMessage(batch, i, cache)
   return messages
 }
 
