@@ -7,7 +7,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 // Two backlog sizes: a flat peak across them is what "bounded" means.
-const BACKLOGS = [200000, 1000000]
+const BACKLOGS = (process.env.BENCH_BACKLOGS || '200000,1000000').split(',').map(Number)
 const VALUE = Buffer.alloc(100, 'x')
 
 const consumeInChild = async ([name, brokers, topic, count]) => {
