@@ -13,7 +13,6 @@ test('two consumers of one group split the partitions and consume every message'
   const topic = await createTopic({ partitions: 4 })
   const groupId = unique('group')
   const values = Array.from({ length: 40 }, (_, i) => `m${i}`)
-  await produce(topic, values.map((value, i) => ({ value, partition: i % 4 })))
 
   const seen = []
   const assignments = []
@@ -25,20 +24,21 @@ test('two consumers of one group split the partitions and consume every message'
     await consumer.connect()
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
   }
-  // Both run before either joins, so the first generation already has both members.
-  await Promise.all(
-    members.map((consumer, i) =>
-      consumer.run({ eachMessage: async ({ message }) => void seen.push([i, message.value.toString()]) })
-    )
-  )
+  const balanced = () =>
+    assignments.length === 2 && assignments.every(a => a && (a[topic] || []).length === 2)
   try {
-    await waitFor(
-      () =>
-        assignments.length === 2 &&
-        assignments.every(a => a && (a[topic] || []).length === 2) &&
-        new Set(seen.map(([, v]) => v)).size === values.length,
-      { what: 'a balanced group that consumed everything' }
+    await Promise.all(
+      members.map((consumer, i) =>
+        consumer.run({ eachMessage: async ({ message }) => void seen.push([i, message.value.toString()]) })
+      )
     )
+    // Produce once the group has settled: a member that joined first, alone, would otherwise
+    // take everything before the other arrives.
+    await waitFor(balanced, { what: 'a balanced group' })
+    await produce(topic, values.map((value, i) => ({ value, partition: i % 4 })))
+    await waitFor(() => new Set(seen.map(([, v]) => v)).size === values.length, {
+      what: 'every message consumed',
+    })
   } finally {
     await Promise.all(members.map(c => c.disconnect()))
   }

@@ -4,33 +4,10 @@
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
 const { NATIVE_KIND } = require('./partitioners')
+const { encodeSends, decodeResults, timestampOf } = require('./wire')
 const { KafkaJSError, KafkaJSNonRetriableError, errorFromNative } = require('./errors')
 
 const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DISCONNECTED: 'disconnected' }
-
-// napi reads `undefined` as an absent (null) field; `null` itself does not convert.
-const bytesOrNull = v => (v == null ? undefined : Buffer.isBuffer(v) ? v : String(v))
-
-// Headers as the engine takes them: a flat list, a repeated key once per value, in order.
-const toHeaders = headers => {
-  if (headers == null) return undefined
-  const out = []
-  for (const key of Object.keys(headers)) {
-    const value = headers[key]
-    for (const v of Array.isArray(value) ? value : [value]) {
-      out.push({ key, value: bytesOrNull(v) })
-    }
-  }
-  return out
-}
-
-const toNativeMessage = m => ({
-  key: bytesOrNull(m.key),
-  value: bytesOrNull(m.value),
-  partition: m.partition == null ? undefined : Number(m.partition),
-  headers: toHeaders(m.headers),
-  timestamp: m.timestamp == null ? undefined : String(m.timestamp),
-})
 
 const createProducer = ({ config, logger, options }) => {
   const {
@@ -69,9 +46,18 @@ const createProducer = ({ config, logger, options }) => {
   const flushQueued = () => {
     const items = queued
     queued = null
-    engine.sendMany(items.map(item => item.request)).then(
-      outcomes =>
-        outcomes.forEach(({ results, error }, i) =>
+    const requests = items.map(item => item.request)
+    let encoded
+    try {
+      encoded = encodeSends(requests)
+    } catch (e) {
+      // sendBatch checked every field; this is a bug, and it must not take the process down.
+      items.forEach(item => item.reject(new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`)))
+      return
+    }
+    engine.sendEncoded(encoded).then(
+      buf =>
+        decodeResults(buf, requests).forEach(({ results, error }, i) =>
           error ? items[i].reject(errorFromNative({ message: error })) : items[i].resolve(results)
         ),
       e => {
@@ -130,6 +116,18 @@ const createProducer = ({ config, logger, options }) => {
           `Invalid message without value for topic "${topic}": ${JSON.stringify(withoutValue)}`
         )
       }
+      const badTimestamp = messages.find(
+        m => m.timestamp != null && !Number.isInteger(timestampOf(m.timestamp))
+      )
+      if (badTimestamp) {
+        throw new KafkaJSNonRetriableError(`Invalid message timestamp ${JSON.stringify(badTimestamp.timestamp)}`)
+      }
+      const badPartition = messages.find(
+        m => m.partition != null && !Number.isInteger(Number(m.partition))
+      )
+      if (badPartition) {
+        throw new KafkaJSNonRetriableError(`Invalid partition ${JSON.stringify(badPartition.partition)}`)
+      }
     }
     if (status === CONNECTION.DISCONNECTING) {
       throw new KafkaJSNonRetriableError(
@@ -138,10 +136,13 @@ const createProducer = ({ config, logger, options }) => {
     }
     if (status === CONNECTION.DISCONNECTED) throw new KafkaJSError('The producer is disconnected')
 
-    const batch = customPartitioner
-      ? await partitionInJs(topicMessages)
-      : topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(toNativeMessage) }))
-    return enqueue({ topicMessages: batch, acks, timeout, compression })
+    const batch = customPartitioner ? await partitionInJs(topicMessages) : topicMessages
+    return enqueue({
+      topicMessages: batch,
+      acks: Number(acks),
+      timeout: Number(timeout),
+      compression: Number(compression),
+    })
   }
 
   const partitionInJs = async topicMessages => {
@@ -152,7 +153,7 @@ const createProducer = ({ config, logger, options }) => {
       return {
         topic,
         messages: messages.map(message => ({
-          ...toNativeMessage(message),
+          ...message,
           partition: customPartitioner({ topic, partitionMetadata, message }),
         })),
       }

@@ -7,6 +7,7 @@ mod consumer;
 mod error;
 mod events;
 mod producer;
+mod wire;
 
 use napi_derive::napi;
 

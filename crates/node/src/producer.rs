@@ -1,14 +1,12 @@
-//! `NativeProducer`: one call per `send`, whatever the number of messages.
+//! `NativeProducer`: one call per event-loop turn's sends, whatever the number of messages.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use kafkars_client::cluster::Cluster;
-use kafkars_client::producer::{
-    Message, PartitionerKind, Producer, ProducerConfig, RecordMetadata, SendOptions, TopicMessages,
-};
-use kafkars_client::protocol::records::Compression;
-use std::sync::Arc;
+use kafkars_client::producer::{PartitionerKind, Producer, ProducerConfig};
 
-use napi::bindgen_prelude::{Buffer, Either, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi::Env;
 use napi::Result;
 use napi_derive::napi;
@@ -18,6 +16,7 @@ use crate::config::{ClientOptions, RetryOptions};
 use crate::consumer::{parse_offsets, TopicPartitionOffsetInput};
 use crate::error::{to_message, to_napi};
 use crate::events::{observe_requests, EventCallback};
+use crate::wire;
 
 #[napi(object)]
 pub struct ProducerOptions {
@@ -33,110 +32,6 @@ pub struct ProducerOptions {
     pub idempotent: bool,
     pub transactional_id: Option<String>,
     pub transaction_timeout: i32,
-}
-
-#[napi(object)]
-pub struct HeaderInput {
-    pub key: String,
-    pub value: Option<Either<Buffer, String>>,
-}
-
-#[napi(object)]
-pub struct MessageInput {
-    pub key: Option<Either<Buffer, String>>,
-    pub value: Option<Either<Buffer, String>>,
-    pub partition: Option<i32>,
-    pub headers: Option<Vec<HeaderInput>>,
-    /// Milliseconds since the epoch, as KafkaJS's string timestamp.
-    pub timestamp: Option<String>,
-}
-
-#[napi(object)]
-pub struct TopicMessagesInput {
-    pub topic: String,
-    pub messages: Vec<MessageInput>,
-}
-
-#[napi(object)]
-pub struct RecordMetadataOutput {
-    pub topic_name: String,
-    pub partition: i32,
-    pub error_code: i32,
-    pub base_offset: String,
-    pub log_append_time: String,
-    pub log_start_offset: String,
-}
-
-impl From<RecordMetadata> for RecordMetadataOutput {
-    fn from(r: RecordMetadata) -> Self {
-        RecordMetadataOutput {
-            topic_name: r.topic_name,
-            partition: r.partition,
-            error_code: r.error_code as i32,
-            base_offset: r.base_offset.to_string(),
-            log_append_time: r.log_append_time.to_string(),
-            log_start_offset: r.log_start_offset.to_string(),
-        }
-    }
-}
-
-pub fn bytes(v: Either<Buffer, String>) -> Bytes {
-    match v {
-        Either::A(b) => Bytes::copy_from_slice(&b),
-        Either::B(s) => Bytes::from(s.into_bytes()),
-    }
-}
-
-fn convert(input: Vec<TopicMessagesInput>) -> Result<Vec<TopicMessages>> {
-    input
-        .into_iter()
-        .map(|tm| {
-            let messages = tm
-                .messages
-                .into_iter()
-                .map(|m| {
-                    let timestamp = match m.timestamp {
-                        Some(t) => Some(t.parse::<i64>().map_err(|_| {
-                            napi::Error::from_reason(format!("Invalid message timestamp {t:?}"))
-                        })?),
-                        None => None,
-                    };
-                    Ok(Message {
-                        key: m.key.map(bytes),
-                        value: m.value.map(bytes),
-                        partition: m.partition,
-                        headers: m
-                            .headers
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|h| (Bytes::from(h.key.into_bytes()), h.value.map(bytes)))
-                            .collect(),
-                        timestamp,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(TopicMessages {
-                topic: tm.topic,
-                messages,
-            })
-        })
-        .collect()
-}
-
-/// One `send`/`sendBatch` call, as handed over in a `sendMany` batch.
-#[napi(object)]
-pub struct SendRequest {
-    pub topic_messages: Vec<TopicMessagesInput>,
-    pub acks: i32,
-    pub timeout: i32,
-    pub compression: i32,
-}
-
-/// One send's result: its RecordMetadata, or its error as a marked message.
-#[napi(object)]
-pub struct SendOutcome {
-    pub results: Option<Vec<RecordMetadataOutput>>,
-    pub error: Option<String>,
 }
 
 #[napi]
@@ -223,54 +118,40 @@ impl NativeProducer {
         Ok(metas.iter().map(|t| t.as_ref().into()).collect())
     }
 
-    /// Runs many sends at once — the ones JavaScript issued in one event-loop turn — so a
-    /// crossing into Rust serves them all; each keeps its own result or error. The messages are
-    /// copied out here, on the JavaScript thread: a Buffer released on another thread costs a
-    /// hop back to this one, per Buffer.
-    #[napi(ts_return_type = "Promise<Array<SendOutcome>>")]
-    pub fn send_many<'env>(
+    /// Runs the sends JavaScript issued in one event-loop turn, laid out in one buffer (see
+    /// `wire.rs`), so one crossing serves them all; each keeps its own result or error. The
+    /// buffer is copied once, here on the JavaScript thread, and every key and value is a slice
+    /// of that copy.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn send_encoded<'env>(
         &self,
         env: &'env Env,
-        requests: Vec<SendRequest>,
-    ) -> Result<PromiseRaw<'env, Vec<SendOutcome>>> {
-        let sends: Vec<_> = requests
-            .into_iter()
-            .map(|r| {
-                let batch = convert(r.topic_messages)
-                    .map_err(|e| kafkars_client::Error::non_retriable(e.reason.clone()));
-                let compression = Compression::from_code(r.compression);
-                (batch, r.acks, r.timeout, compression)
-            })
-            .collect();
+        sends: Buffer,
+    ) -> Result<PromiseRaw<'env, Buffer>> {
+        let sends =
+            wire::read_sends(Bytes::copy_from_slice(&sends)).map_err(napi::Error::from_reason)?;
         let producer = self.producer.clone();
         env.spawn_future(async move {
-            let sends = sends
-                .into_iter()
-                .map(|(batch, acks, timeout, compression)| {
-                    let producer = &producer;
-                    async move {
-                        let options = SendOptions {
-                            acks: acks as i16,
-                            timeout_ms: timeout,
-                            compression: compression?,
-                        };
-                        producer.send(batch?, options).await
+            let mut results = Vec::with_capacity(sends.len());
+            let mut runnable = Vec::with_capacity(sends.len());
+            for send in sends {
+                match send {
+                    Ok((batch, options)) => {
+                        let topics: Vec<String> = batch.iter().map(|t| t.topic.clone()).collect();
+                        results.push((topics, Ok(Vec::new())));
+                        runnable.push((results.len() - 1, batch, options));
                     }
-                });
-            Ok(futures::future::join_all(sends)
-                .await
+                    Err(e) => results.push((Vec::new(), Err(to_message(&e)))),
+                }
+            }
+            let (slots, sends): (Vec<usize>, Vec<_>) = runnable
                 .into_iter()
-                .map(|outcome| match outcome {
-                    Ok(written) => SendOutcome {
-                        results: Some(written.into_iter().map(Into::into).collect()),
-                        error: None,
-                    },
-                    Err(e) => SendOutcome {
-                        results: None,
-                        error: Some(to_message(&e)),
-                    },
-                })
-                .collect())
+                .map(|(slot, batch, options)| (slot, (batch, options)))
+                .unzip();
+            for (slot, outcome) in slots.into_iter().zip(producer.send_many(sends).await) {
+                results[slot].1 = outcome.map_err(|e| to_message(&e));
+            }
+            Ok(Buffer::from(wire::write_results(results)))
         })
     }
 }

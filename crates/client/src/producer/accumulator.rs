@@ -47,6 +47,18 @@ struct QueueKey {
     compression: Compression,
 }
 
+/// The queue a part was put in by [`RecordAccumulator::enqueue`].
+pub struct QueuedPart {
+    queue: Arc<BrokerQueue>,
+    key: QueueKey,
+}
+
+impl QueuedPart {
+    pub fn same_queue(&self, other: &QueuedPart) -> bool {
+        self.key == other.key
+    }
+}
+
 struct BrokerQueue {
     parts: Mutex<VecDeque<Part>>,
     in_flight: Arc<Semaphore>,
@@ -119,8 +131,15 @@ impl RecordAccumulator {
             _memory: memory,
         });
         // Sends that arrive together (one native call carries many) all queue before the first
-        // of them flushes, so they share one request.
-        tokio::task::yield_now().await;
+        // of them flushes, so they share one request: yield until a round adds nothing. One
+        // yield is not enough: a task joining many futures polls only some of them per turn.
+        loop {
+            let queued = queue.parts.lock().unwrap().len();
+            tokio::task::yield_now().await;
+            if queue.parts.lock().unwrap().len() == queued {
+                break;
+            }
+        }
         tokio::select! {
             result = &mut outcome => return result.expect("every queued part gets a reply"),
             permit = queue.in_flight.clone().acquire_owned() => {
@@ -130,6 +149,52 @@ impl RecordAccumulator {
         }
         // A flush empties the queue, so this part has been taken, by us or an earlier flush.
         outcome.await.expect("every queued part gets a reply")
+    }
+
+    /// Queues a part without sending it, for sends that arrive together: [`Self::drain`] sends
+    /// what is queued. Hands the records back if the buffer has no room for them now.
+    pub fn enqueue(
+        &self,
+        leader: i32,
+        tp: TopicPartition,
+        records: Vec<Record>,
+        options: SendOptions,
+    ) -> Result<(QueuedPart, oneshot::Receiver<PartOutcome>), Vec<Record>> {
+        let bytes: usize = records.iter().map(record_bytes).sum();
+        let budget = bytes.clamp(1, BUFFER_BYTES) as u32;
+        let Ok(memory) = self.memory.clone().try_acquire_many_owned(budget) else {
+            return Err(records);
+        };
+        let key = QueueKey {
+            leader,
+            acks: options.acks,
+            timeout_ms: options.timeout_ms,
+            compression: options.compression,
+        };
+        let queue = self.queue(key);
+        let (reply, outcome) = oneshot::channel();
+        queue.parts.lock().unwrap().push_back(Part {
+            tp,
+            records,
+            bytes,
+            reply,
+            _memory: memory,
+        });
+        Ok((QueuedPart { queue, key }, outcome))
+    }
+
+    /// Sends everything queued for `queued`'s broker queue, a request per in-flight slot.
+    pub async fn drain(&self, conn: &Connection, queued: &QueuedPart) {
+        while !queued.queue.parts.lock().unwrap().is_empty() {
+            let _permit = queued
+                .queue
+                .in_flight
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the in-flight semaphore is never closed");
+            flush(conn, &queued.queue, queued.key, self.eos.as_deref()).await;
+        }
     }
 
     fn queue(&self, key: QueueKey) -> Arc<BrokerQueue> {

@@ -17,7 +17,7 @@ use crate::cluster::{Cluster, TopicMetadata};
 use crate::error::{Error, Result};
 use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
-use accumulator::{split_by_size, PartOutcome, RecordAccumulator};
+use accumulator::{split_by_size, PartOutcome, QueuedPart, RecordAccumulator};
 use eos::Eos;
 
 #[derive(Debug, Clone)]
@@ -91,6 +91,56 @@ pub struct RecordMetadata {
 }
 
 type TopicPartition = (String, i32);
+
+/// Where one part of a `send_many` stands before its outcome is known.
+enum Wait {
+    Queued(TopicPartition, tokio::sync::oneshot::Receiver<PartOutcome>),
+    /// Not queued (the buffer was full): it goes through the accumulator on its own.
+    Lone(
+        TopicPartition,
+        Arc<crate::network::Connection>,
+        i32,
+        Vec<Record>,
+    ),
+    Failed(TopicPartition, Vec<Record>, Error),
+}
+
+/// The topics of `batches`, each once, in order of appearance.
+fn topics_of<'a>(batches: impl IntoIterator<Item = &'a TopicMessages>) -> Vec<String> {
+    let mut topics: Vec<String> = Vec::new();
+    for tm in batches {
+        if !topics.contains(&tm.topic) {
+            topics.push(tm.topic.clone());
+        }
+    }
+    topics
+}
+
+/// One entry per topic-partition, at the first offset the send wrote there (none for acks 0).
+fn summarize(
+    order: Vec<TopicPartition>,
+    written: Vec<RecordMetadata>,
+    options: SendOptions,
+) -> Vec<RecordMetadata> {
+    if options.acks == 0 {
+        return Vec::new();
+    }
+    let mut out: Vec<RecordMetadata> = Vec::new();
+    for tp in order {
+        if out
+            .iter()
+            .any(|r| r.topic_name == tp.0 && r.partition == tp.1)
+        {
+            continue;
+        }
+        let first = written
+            .iter()
+            .filter(|r| r.topic_name == tp.0 && r.partition == tp.1)
+            .min_by_key(|r| r.base_offset);
+        out.extend(first.cloned());
+    }
+    out
+}
 
 pub struct Producer {
     cluster: Arc<Cluster>,
@@ -183,24 +233,11 @@ impl Producer {
         batch: Vec<TopicMessages>,
         options: SendOptions,
     ) -> Result<Vec<RecordMetadata>> {
-        let mut topics: Vec<String> = Vec::new();
-        for tm in &batch {
-            if !topics.contains(&tm.topic) {
-                topics.push(tm.topic.clone());
-            }
-        }
+        let topics = topics_of(&batch);
         self.cluster
             .topics_metadata(&topics, self.config.allow_auto_topic_creation)
             .await?;
-        let parts: Vec<(TopicPartition, Vec<Record>)> = self
-            .partition(batch)?
-            .into_iter()
-            .flat_map(|(tp, records)| {
-                split_by_size(records)
-                    .into_iter()
-                    .map(move |chunk| (tp.clone(), chunk))
-            })
-            .collect();
+        let parts = self.parts(batch)?;
         let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
         if let Some(eos) = self.eos.as_ref().filter(|eos| eos.stamps()) {
             if options.acks != -1 {
@@ -212,13 +249,143 @@ impl Producer {
                 eos.add_partitions(&self.cluster, &order).await?;
             }
         }
+        let written = self.deliver(parts, options, &topics, None).await?;
+        Ok(summarize(order, written, options))
+    }
+
+    /// Sends that arrived together (one event-loop turn's): every part is queued before any is
+    /// sent, so they share requests, and each send gets its own result. Parts that fail go
+    /// through the retry loop of their own send.
+    pub async fn send_many(
+        &self,
+        sends: Vec<(Vec<TopicMessages>, SendOptions)>,
+    ) -> Vec<Result<Vec<RecordMetadata>>> {
+        if self.eos.is_some() {
+            // Idempotent and transactional sends go one by one: they check acks and add
+            // partitions to the transaction first.
+            let each = sends
+                .into_iter()
+                .map(|(batch, options)| self.send(batch, options));
+            return futures::future::join_all(each).await;
+        }
+        let topics = topics_of(sends.iter().flat_map(|(batch, _)| batch));
+        if let Err(e) = self
+            .cluster
+            .topics_metadata(&topics, self.config.allow_auto_topic_creation)
+            .await
+        {
+            return sends.iter().map(|_| Err(e.clone())).collect();
+        }
+        let metadata = self.cluster.metadata();
+        let mut drains: Vec<(Arc<crate::network::Connection>, QueuedPart)> = Vec::new();
+        let mut prepared = Vec::with_capacity(sends.len());
+        for (batch, options) in sends {
+            let send_topics = topics_of(&batch);
+            let parts = match self.parts(batch) {
+                Ok(parts) => parts,
+                Err(e) => {
+                    prepared.push(Err(e));
+                    continue;
+                }
+            };
+            let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
+            let mut waits = Vec::with_capacity(parts.len());
+            for (tp, records) in parts {
+                let leader = match metadata.leader(&tp.0, tp.1) {
+                    Ok(leader) => leader,
+                    Err(e) => {
+                        waits.push(Wait::Failed(tp, records, e));
+                        continue;
+                    }
+                };
+                let conn = match self.cluster.broker(leader).await {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        waits.push(Wait::Failed(tp, records, e));
+                        continue;
+                    }
+                };
+                match self
+                    .accumulator
+                    .enqueue(leader, tp.clone(), records, options)
+                {
+                    Ok((queued, reply)) => {
+                        if !drains.iter().any(|(_, q)| q.same_queue(&queued)) {
+                            drains.push((conn, queued));
+                        }
+                        waits.push(Wait::Queued(tp, reply));
+                    }
+                    // The buffer is full: this part waits its turn as a lone send does.
+                    Err(records) => waits.push(Wait::Lone(tp, conn, leader, records)),
+                }
+            }
+            prepared.push(Ok((order, waits, options, send_topics)));
+        }
+        let drain = futures::future::join_all(
+            drains
+                .iter()
+                .map(|(conn, queued)| self.accumulator.drain(conn, queued)),
+        );
+        let finish = futures::future::join_all(prepared.into_iter().map(|p| async move {
+            let (order, waits, options, send_topics) = p?;
+            let mut written = Vec::new();
+            let mut failed = Vec::new();
+            let mut error: Option<Error> = None;
+            for wait in waits {
+                let (tp, outcome) = match wait {
+                    Wait::Queued(tp, reply) => {
+                        (tp, reply.await.expect("every queued part gets a reply"))
+                    }
+                    Wait::Lone(tp, conn, leader, records) => {
+                        let outcome = self
+                            .accumulator
+                            .produce(conn, leader, tp.clone(), records, options)
+                            .await;
+                        (tp, outcome)
+                    }
+                    Wait::Failed(tp, records, e) => (tp, PartOutcome::Failed(records, e)),
+                };
+                match outcome {
+                    PartOutcome::Written(r) => written.push(r),
+                    PartOutcome::Failed(records, e) => {
+                        if error.as_ref().is_none_or(|prev| prev.retriable) {
+                            error = Some(e);
+                        }
+                        failed.push((tp, records));
+                    }
+                }
+            }
+            if let Some(first) = error {
+                written.extend(
+                    self.deliver(failed, options, &send_topics, Some(first))
+                        .await?,
+                );
+            }
+            Ok(summarize(order, written, options))
+        }));
+        futures::future::join(drain, finish).await.1
+    }
+
+    /// Gets `parts` written, retrying as the `retry` option says with fresh metadata before
+    /// each retry; `failed_first` is the error of a first attempt already made.
+    async fn deliver(
+        &self,
+        parts: Vec<(TopicPartition, Vec<Record>)>,
+        options: SendOptions,
+        topics: &[String],
+        failed_first: Option<Error>,
+    ) -> Result<Vec<RecordMetadata>> {
         let pending = Mutex::new(parts);
         let written = Mutex::new(Vec::new());
         retry(&self.cluster.config().retry, |attempt| {
-            let (pending, written, topics) = (&pending, &written, &topics);
+            let (pending, written, failed_first) = (&pending, &written, &failed_first);
             async move {
-                // One metadata round trip per attempt: this loop is the retry.
-                if attempt > 0 {
+                if attempt == 0 {
+                    if let Some(e) = failed_first {
+                        return Err(e.clone());
+                    }
+                } else {
+                    // One metadata round trip per attempt: this loop is the retry.
                     self.cluster.fetch_metadata(Some(topics), false).await?;
                 }
                 let work = std::mem::take(&mut *pending.lock().unwrap());
@@ -234,26 +401,20 @@ impl Producer {
             }
         })
         .await?;
-        if options.acks == 0 {
-            return Ok(Vec::new());
-        }
-        // One entry per topic-partition, at the first offset this send wrote there.
-        let written = written.into_inner().unwrap();
-        let mut out: Vec<RecordMetadata> = Vec::new();
-        for tp in order {
-            if out
-                .iter()
-                .any(|r| r.topic_name == tp.0 && r.partition == tp.1)
-            {
-                continue;
-            }
-            let first = written
-                .iter()
-                .filter(|r| r.topic_name == tp.0 && r.partition == tp.1)
-                .min_by_key(|r| r.base_offset);
-            out.extend(first.cloned());
-        }
-        Ok(out)
+        Ok(written.into_inner().unwrap())
+    }
+
+    /// A batch's records, per topic-partition in send order, cut to batch size.
+    fn parts(&self, batch: Vec<TopicMessages>) -> Result<Vec<(TopicPartition, Vec<Record>)>> {
+        Ok(self
+            .partition(batch)?
+            .into_iter()
+            .flat_map(|(tp, records)| {
+                split_by_size(records)
+                    .into_iter()
+                    .map(move |chunk| (tp.clone(), chunk))
+            })
+            .collect())
     }
 
     /// Groups messages by topic-partition, in send order, encoded as records.

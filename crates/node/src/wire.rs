@@ -1,0 +1,220 @@
+//! The sends of one event-loop turn as one buffer, and their results as another: reading a
+//! JavaScript object graph through napi costs more per message than everything else a send
+//! does, so `lib/wire.js` lays the sends out flat and this module reads them. Little-endian
+//! throughout.
+//!
+//! Sends: `u32` count, then per send `i16` acks, `i32` timeout, `i32` compression, `u32` topic
+//! count, and per topic a string and a `u32` message count; per message `i32` partition (-1:
+//! none), `f64` timestamp (NaN: none), bytes key, bytes value, `u32` header count and per header
+//! a string key and bytes value. A string is `u32` length and UTF-8; bytes are `i32` length
+//! (-1: null) and the bytes.
+//!
+//! Results: per send `u8` 0 and a `u32` count of `{ u32 topic index, i32 partition, i16 error
+//! code, f64 base offset, f64 log append time, f64 log start offset }`, or `u8` 1 and the error
+//! as a string (a marked error message).
+
+use bytes::{Buf, BufMut, Bytes};
+use kafkars_client::producer::{Message, RecordMetadata, SendOptions, TopicMessages};
+use kafkars_client::protocol::records::Compression;
+use kafkars_client::Error;
+
+/// One send, read: its batch and options, or why it cannot be sent.
+pub type Send = std::result::Result<(Vec<TopicMessages>, SendOptions), Error>;
+
+struct Reader {
+    buf: Bytes,
+}
+
+impl Reader {
+    fn need(&self, n: usize) -> Result<(), String> {
+        if self.buf.remaining() < n {
+            Err("Malformed send buffer: it ends early".to_string())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        self.need(4)?;
+        Ok(self.buf.get_u32_le())
+    }
+
+    fn i32(&mut self) -> Result<i32, String> {
+        self.need(4)?;
+        Ok(self.buf.get_i32_le())
+    }
+
+    fn i16(&mut self) -> Result<i16, String> {
+        self.need(2)?;
+        Ok(self.buf.get_i16_le())
+    }
+
+    fn f64(&mut self) -> Result<f64, String> {
+        self.need(8)?;
+        Ok(self.buf.get_f64_le())
+    }
+
+    /// A slice of the one buffer: no copy per key or value.
+    fn take(&mut self, len: usize) -> Result<Bytes, String> {
+        self.need(len)?;
+        Ok(self.buf.split_to(len))
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        let len = self.u32()? as usize;
+        let raw = self.take(len)?;
+        String::from_utf8(raw.to_vec()).map_err(|_| "Malformed send buffer: bad UTF-8".to_string())
+    }
+
+    fn bytes(&mut self) -> Result<Option<Bytes>, String> {
+        match self.i32()? {
+            len if len < 0 => Ok(None),
+            len => self.take(len as usize).map(Some),
+        }
+    }
+
+    fn message(&mut self) -> Result<Message, String> {
+        let partition = self.i32()?;
+        let timestamp = self.f64()?;
+        let key = self.bytes()?;
+        let value = self.bytes()?;
+        let count = self.u32()?;
+        let mut headers = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let len = self.u32()? as usize;
+            let name = self.take(len)?;
+            headers.push((name, self.bytes()?));
+        }
+        Ok(Message {
+            key,
+            value,
+            partition: (partition >= 0).then_some(partition),
+            headers,
+            timestamp: (!timestamp.is_nan()).then_some(timestamp as i64),
+        })
+    }
+
+    fn send(&mut self) -> Result<Send, String> {
+        let acks = self.i16()?;
+        let timeout_ms = self.i32()?;
+        let compression = Compression::from_code(self.i32()?);
+        let topics = self.u32()?;
+        let mut batch = Vec::with_capacity(topics as usize);
+        for _ in 0..topics {
+            let topic = self.string()?;
+            let count = self.u32()?;
+            let mut messages = Vec::with_capacity(count as usize);
+            for _ in 0..count {
+                messages.push(self.message()?);
+            }
+            batch.push(TopicMessages { topic, messages });
+        }
+        Ok(compression.map(|compression| {
+            (
+                batch,
+                SendOptions {
+                    acks,
+                    timeout_ms,
+                    compression,
+                },
+            )
+        }))
+    }
+}
+
+/// Reads every send in `buf`; a malformed buffer fails them all.
+pub fn read_sends(buf: Bytes) -> Result<Vec<Send>, String> {
+    let mut reader = Reader { buf };
+    let count = reader.u32()?;
+    (0..count).map(|_| reader.send()).collect()
+}
+
+/// One send's topic names (in request order, for the topic indexes) and its outcome: what it
+/// wrote, or a marked error message.
+pub type SendResult = (
+    Vec<String>,
+    std::result::Result<Vec<RecordMetadata>, String>,
+);
+
+/// Writes each send's result.
+pub fn write_results(results: Vec<SendResult>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(results.len() * 40);
+    for (topics, result) in results {
+        match result {
+            Ok(written) => {
+                out.put_u8(0);
+                out.put_u32_le(written.len() as u32);
+                for r in written {
+                    let index = topics.iter().position(|t| *t == r.topic_name).unwrap_or(0);
+                    out.put_u32_le(index as u32);
+                    out.put_i32_le(r.partition);
+                    out.put_i16_le(r.error_code);
+                    out.put_f64_le(r.base_offset as f64);
+                    out.put_f64_le(r.log_append_time as f64);
+                    out.put_f64_le(r.log_start_offset as f64);
+                }
+            }
+            Err(message) => {
+                out.put_u8(1);
+                out.put_u32_le(message.len() as u32);
+                out.put_slice(message.as_bytes());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put_bytes(out: &mut Vec<u8>, b: Option<&[u8]>) {
+        match b {
+            Some(b) => {
+                out.put_i32_le(b.len() as i32);
+                out.put_slice(b);
+            }
+            None => out.put_i32_le(-1),
+        }
+    }
+
+    #[test]
+    fn reads_a_send_with_headers_and_nulls() {
+        let mut buf = Vec::new();
+        buf.put_u32_le(1);
+        buf.put_i16_le(-1);
+        buf.put_i32_le(30000);
+        buf.put_i32_le(0);
+        buf.put_u32_le(1);
+        buf.put_u32_le(1);
+        buf.put_slice(b"t");
+        buf.put_u32_le(1);
+        buf.put_i32_le(2);
+        buf.put_f64_le(f64::NAN);
+        put_bytes(&mut buf, None);
+        put_bytes(&mut buf, Some(b"value"));
+        buf.put_u32_le(2);
+        for (k, v) in [(b"h", Some(&b"1"[..])), (b"h", None)] {
+            buf.put_u32_le(1);
+            buf.put_slice(k);
+            put_bytes(&mut buf, v);
+        }
+        let sends = read_sends(Bytes::from(buf)).unwrap();
+        let (batch, options) = sends.into_iter().next().unwrap().unwrap();
+        assert_eq!((options.acks, options.timeout_ms), (-1, 30000));
+        let m = &batch[0].messages[0];
+        assert_eq!(batch[0].topic, "t");
+        assert_eq!(
+            (m.partition, m.timestamp, m.key.is_none()),
+            (Some(2), None, true)
+        );
+        assert_eq!(m.value.as_deref(), Some(&b"value"[..]));
+        assert_eq!(m.headers.len(), 2);
+        assert_eq!(m.headers[1].1, None);
+    }
+
+    #[test]
+    fn a_short_buffer_is_an_error() {
+        assert!(read_sends(Bytes::from_static(&[1, 0, 0, 0, 0xff])).is_err());
+    }
+}
