@@ -55,7 +55,7 @@ const createConsumer = ({ config, logger, options }) => {
     createAssigner({ groupId, logger: consumerLogger, cluster: assignerCluster })
   )
   const onAssign = async ({ protocol, members, topics, partitions }) => {
-    partitionsByTopic = new Map(partitions.map(t => [t.topic, t.partitions]))
+    partitionsByTopic = new Map(partitions.map(t => [t.name, t.partitions]))
     const assigner = assigners.find(({ name }) => name === protocol)
     if (!assigner) {
       throw new KafkaJSNonRetriableError(

@@ -17,6 +17,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Result, Status};
 use napi_derive::napi;
 
+use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
 use crate::error::{quote, to_json, to_napi};
 use crate::events::{observe_requests, EngineEvent, EventCallback};
@@ -127,30 +128,13 @@ pub struct AssignInput {
     pub protocol: String,
     pub members: Vec<MemberInput>,
     pub topics: Vec<String>,
-    pub partitions: Vec<TopicPartitionsOutput>,
+    pub partitions: Vec<TopicMetadataOutput>,
 }
 
 #[napi(object)]
 pub struct MemberInput {
     pub member_id: String,
     pub member_metadata: Buffer,
-}
-
-/// KafkaJS's PartitionMetadata.
-#[napi(object)]
-pub struct PartitionMetadataOutput {
-    pub partition_error_code: i32,
-    pub partition_id: i32,
-    pub leader: i32,
-    pub replicas: Vec<i32>,
-    pub isr: Vec<i32>,
-    pub offline_replicas: Vec<i32>,
-}
-
-#[napi(object)]
-pub struct TopicPartitionsOutput {
-    pub topic: String,
-    pub partitions: Vec<PartitionMetadataOutput>,
 }
 
 #[napi(object)]
@@ -221,21 +205,7 @@ impl ExternalAssigner for JsAssigner {
                 partitions: request
                     .partitions
                     .iter()
-                    .map(|t| TopicPartitionsOutput {
-                        topic: t.name.clone(),
-                        partitions: t
-                            .partitions
-                            .iter()
-                            .map(|p| PartitionMetadataOutput {
-                                partition_error_code: p.error_code as i32,
-                                partition_id: p.partition_id,
-                                leader: p.leader,
-                                replicas: p.replicas.clone(),
-                                isr: p.isr.clone(),
-                                offline_replicas: p.offline_replicas.clone(),
-                            })
-                            .collect(),
-                    })
+                    .map(|t| TopicMetadataOutput::from(t.as_ref()))
                     .collect(),
             };
             let promise = assign

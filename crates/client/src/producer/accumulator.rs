@@ -72,6 +72,11 @@ pub struct RecordAccumulator {
     eos: Option<Arc<Eos>>,
 }
 
+/// The buffer space a part of `bytes` holds: all of it, if it is larger than the buffer.
+fn budget(bytes: usize) -> u32 {
+    bytes.clamp(1, BUFFER_BYTES) as u32
+}
+
 /// Approximate encoded size, for batching and memory limits.
 pub fn record_bytes(r: &Record) -> usize {
     24 + r.key.as_ref().map_or(0, |k| k.len())
@@ -108,28 +113,14 @@ impl RecordAccumulator {
         options: SendOptions,
     ) -> PartOutcome {
         let bytes: usize = records.iter().map(record_bytes).sum();
-        let budget = bytes.clamp(1, BUFFER_BYTES) as u32;
         let memory = self
             .memory
             .clone()
-            .acquire_many_owned(budget)
+            .acquire_many_owned(budget(bytes))
             .await
             .expect("the memory semaphore is never closed");
-        let key = QueueKey {
-            leader,
-            acks: options.acks,
-            timeout_ms: options.timeout_ms,
-            compression: options.compression,
-        };
-        let queue = self.queue(key);
-        let (reply, mut outcome) = oneshot::channel();
-        queue.parts.lock().unwrap().push_back(Part {
-            tp,
-            records,
-            bytes,
-            reply,
-            _memory: memory,
-        });
+        let (QueuedPart { queue, key }, mut outcome) =
+            self.push(leader, tp, records, bytes, options, memory);
         // Sends that arrive together (one native call carries many) all queue before the first
         // of them flushes, so they share one request: yield until a round adds nothing. One
         // yield is not enough: a task joining many futures polls only some of them per turn.
@@ -161,10 +152,22 @@ impl RecordAccumulator {
         options: SendOptions,
     ) -> Result<(QueuedPart, oneshot::Receiver<PartOutcome>), Vec<Record>> {
         let bytes: usize = records.iter().map(record_bytes).sum();
-        let budget = bytes.clamp(1, BUFFER_BYTES) as u32;
-        let Ok(memory) = self.memory.clone().try_acquire_many_owned(budget) else {
+        let Ok(memory) = self.memory.clone().try_acquire_many_owned(budget(bytes)) else {
             return Err(records);
         };
+        Ok(self.push(leader, tp, records, bytes, options, memory))
+    }
+
+    /// Puts a part, with the buffer space it holds, in its broker queue.
+    fn push(
+        &self,
+        leader: i32,
+        tp: TopicPartition,
+        records: Vec<Record>,
+        bytes: usize,
+        options: SendOptions,
+        memory: OwnedSemaphorePermit,
+    ) -> (QueuedPart, oneshot::Receiver<PartOutcome>) {
         let key = QueueKey {
             leader,
             acks: options.acks,
@@ -180,7 +183,7 @@ impl RecordAccumulator {
             reply,
             _memory: memory,
         });
-        Ok((QueuedPart { queue, key }, outcome))
+        (QueuedPart { queue, key }, outcome)
     }
 
     /// Sends everything queued for `queued`'s broker queue, a request per in-flight slot.
