@@ -16,3 +16,20 @@ use napi_derive::napi;
 pub async fn panic_for_testing() -> napi::Result<()> {
     panic!("deliberate panic for the boundary test")
 }
+
+/// The engine's runtime: one worker per core beyond the one Node's own thread keeps busy, at
+/// least one and at most four. An engine call does little work per message, so on few cores
+/// more workers cost more in cross-thread wake-ups than they add: on 2 cores, one worker made
+/// 100-in-flight single sends ~15% faster.
+#[napi_derive::module_init]
+fn init() {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads((cores - 1).clamp(1, 4))
+        .enable_all()
+        .build();
+    // Should it fail, napi-rs starts its default runtime instead.
+    if let Ok(runtime) = runtime {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
