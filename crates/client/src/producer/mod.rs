@@ -105,6 +105,30 @@ enum Wait {
     Failed(TopicPartition, Vec<Record>, Error),
 }
 
+/// The outcomes of one attempt's parts: what was written, what must be retried, and the error
+/// that ends the send (non-retriable) or explains the retry.
+#[derive(Default)]
+struct Round {
+    written: Vec<RecordMetadata>,
+    failed: Vec<(TopicPartition, Vec<Record>)>,
+    error: Option<Error>,
+}
+
+impl Round {
+    fn add(&mut self, tp: TopicPartition, outcome: PartOutcome) {
+        match outcome {
+            PartOutcome::Written(r) => self.written.push(r),
+            PartOutcome::Failed(records, e) => {
+                // A non-retriable error outranks a retriable one: it must end the send.
+                if self.error.as_ref().is_none_or(|prev| prev.retriable) {
+                    self.error = Some(e);
+                }
+                self.failed.push((tp, records));
+            }
+        }
+    }
+}
+
 /// The topics of `batches`, each once, in order of appearance.
 fn topics_of<'a>(batches: impl IntoIterator<Item = &'a TopicMessages>) -> Vec<String> {
     let mut topics: Vec<String> = Vec::new();
@@ -291,15 +315,8 @@ impl Producer {
             let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
             let mut waits = Vec::with_capacity(parts.len());
             for (tp, records) in parts {
-                let leader = match metadata.leader(&tp.0, tp.1) {
-                    Ok(leader) => leader,
-                    Err(e) => {
-                        waits.push(Wait::Failed(tp, records, e));
-                        continue;
-                    }
-                };
-                let conn = match self.cluster.broker(leader).await {
-                    Ok(conn) => conn,
+                let (leader, conn) = match self.leader_connection(&metadata, &tp).await {
+                    Ok(found) => found,
                     Err(e) => {
                         waits.push(Wait::Failed(tp, records, e));
                         continue;
@@ -328,9 +345,7 @@ impl Producer {
         );
         let finish = futures::future::join_all(prepared.into_iter().map(|p| async move {
             let (order, waits, options, send_topics) = p?;
-            let mut written = Vec::new();
-            let mut failed = Vec::new();
-            let mut error: Option<Error> = None;
+            let mut round = Round::default();
             for wait in waits {
                 let (tp, outcome) = match wait {
                     Wait::Queued(tp, reply) => {
@@ -345,19 +360,12 @@ impl Producer {
                     }
                     Wait::Failed(tp, records, e) => (tp, PartOutcome::Failed(records, e)),
                 };
-                match outcome {
-                    PartOutcome::Written(r) => written.push(r),
-                    PartOutcome::Failed(records, e) => {
-                        if error.as_ref().is_none_or(|prev| prev.retriable) {
-                            error = Some(e);
-                        }
-                        failed.push((tp, records));
-                    }
-                }
+                round.add(tp, outcome);
             }
-            if let Some(first) = error {
+            let mut written = round.written;
+            if let Some(first) = round.error {
                 written.extend(
-                    self.deliver(failed, options, &send_topics, Some(first))
+                    self.deliver(round.failed, options, &send_topics, Some(first))
                         .await?,
                 );
             }
@@ -389,7 +397,11 @@ impl Producer {
                     self.cluster.fetch_metadata(Some(topics), false).await?;
                 }
                 let work = std::mem::take(&mut *pending.lock().unwrap());
-                let (done, failed, error) = self.send_round(work, options).await;
+                let Round {
+                    written: done,
+                    failed,
+                    error,
+                } = self.send_round(work, options).await;
                 written.lock().unwrap().extend(done);
                 let failed_any = !failed.is_empty();
                 *pending.lock().unwrap() = failed;
@@ -455,28 +467,18 @@ impl Producer {
         Ok(groups)
     }
 
-    /// One attempt: every part through the accumulator, concurrently. Returns what was
-    /// written, what must be retried, and the error that ends the send (non-retriable) or
-    /// explains the retry.
+    /// One attempt: every part through the accumulator, concurrently.
     async fn send_round(
         &self,
         work: Vec<(TopicPartition, Vec<Record>)>,
         options: SendOptions,
-    ) -> (
-        Vec<RecordMetadata>,
-        Vec<(TopicPartition, Vec<Record>)>,
-        Option<Error>,
-    ) {
+    ) -> Round {
         let metadata = self.cluster.metadata();
         let attempts = work.into_iter().map(|(tp, records)| {
             let metadata = &metadata;
             async move {
-                let leader = match metadata.leader(&tp.0, tp.1) {
-                    Ok(leader) => leader,
-                    Err(e) => return (tp, PartOutcome::Failed(records, e)),
-                };
-                let conn = match self.cluster.broker(leader).await {
-                    Ok(c) => c,
+                let (leader, conn) = match self.leader_connection(metadata, &tp).await {
+                    Ok(found) => found,
                     Err(e) => return (tp, PartOutcome::Failed(records, e)),
                 };
                 let outcome = self
@@ -486,21 +488,20 @@ impl Producer {
                 (tp, outcome)
             }
         });
-        let mut done = Vec::new();
-        let mut failed = Vec::new();
-        let mut error: Option<Error> = None;
+        let mut round = Round::default();
         for (tp, outcome) in futures::future::join_all(attempts).await {
-            match outcome {
-                PartOutcome::Written(r) => done.push(r),
-                PartOutcome::Failed(records, e) => {
-                    // A non-retriable error outranks a retriable one: it must end the send.
-                    if error.as_ref().is_none_or(|prev| prev.retriable) {
-                        error = Some(e);
-                    }
-                    failed.push((tp, records));
-                }
-            }
+            round.add(tp, outcome);
         }
-        (done, failed, error)
+        round
+    }
+
+    /// A partition's leader and the connection to it, from cached metadata.
+    async fn leader_connection(
+        &self,
+        metadata: &crate::cluster::Metadata,
+        tp: &TopicPartition,
+    ) -> Result<(i32, Arc<crate::network::Connection>)> {
+        let leader = metadata.leader(&tp.0, tp.1)?;
+        Ok((leader, self.cluster.broker(leader).await?))
     }
 }
