@@ -1,5 +1,6 @@
 //! The producer under load: concurrent sends share requests and batches, each still learning
-//! its own offset; a send larger than one batch is split and written whole.
+//! its own offset; a send larger than one batch is split and written whole; a turn of sends
+//! written as one unit still gives each send its own result.
 
 mod support;
 
@@ -10,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::FutureExt;
 use kafkars_client::admin::{Admin, NewTopic};
+use kafkars_client::cluster::Cluster;
 use kafkars_client::consumer::{BatchOutcome, Consumer, ConsumerConfig, FetchedBatch, RunConfig};
 use kafkars_client::producer::{Message, Producer, ProducerConfig, SendOptions, TopicMessages};
 use support::{cluster, unique};
@@ -134,5 +136,44 @@ async fn a_send_larger_than_a_batch_is_split_and_written_whole() {
     let (read, batches) = read_back(&topic, 40_000).await;
     assert_eq!(read, (0..40_000).collect::<Vec<i64>>());
     assert!(batches > 1, "split into several batches");
+    producer.disconnect().await;
+}
+
+#[tokio::test]
+async fn a_turn_of_sends_shares_batches_and_each_send_gets_its_own_outcome() {
+    let topic = topic().await;
+    // Few retries: one send of the turn names a partition that does not exist.
+    let mut config = (*cluster().config()).clone();
+    config.retry.retries = 2;
+    let producer = Producer::new(Cluster::new(config), ProducerConfig::default());
+    producer.connect().await.unwrap();
+    let send = |messages| {
+        let batch = vec![TopicMessages {
+            topic: topic.clone(),
+            messages,
+        }];
+        (batch, SendOptions::default())
+    };
+    let mut sends: Vec<_> = (0..30).map(|_| send(messages(1, 100))).collect();
+    // Several batches' worth, between the single sends.
+    sends.push(send(messages(40_000, 100)));
+    let mut nowhere = messages(1, 100);
+    nowhere[0].partition = Some(7);
+    sends.push(send(nowhere));
+    sends.extend((0..30).map(|_| send(messages(1, 100))));
+
+    let results = producer.send_many(sends).await;
+    assert!(results[31].is_err(), "the send to partition 7 failed alone");
+    let offsets: Vec<i64> = results
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 31)
+        .map(|(_, r)| r.as_ref().unwrap()[0].base_offset)
+        .collect();
+    // In turn order: 30 singles, the large send at 30, then 30 singles after its 40k.
+    let expected: Vec<i64> = (0..31).chain(40_030..40_060).collect();
+    assert_eq!(offsets, expected);
+    let (read, _) = read_back(&topic, 40_060).await;
+    assert_eq!(read, (0..40_060).collect::<Vec<i64>>());
     producer.disconnect().await;
 }

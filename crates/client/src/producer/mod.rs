@@ -4,6 +4,7 @@
 mod accumulator;
 mod eos;
 mod partitioner;
+mod turn;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ use crate::cluster::{Cluster, TopicMetadata};
 use crate::error::{Error, Result};
 use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
-use accumulator::{split_by_size, PartOutcome, QueuedPart, RecordAccumulator};
+use accumulator::{split_by_size, PartOutcome, RecordAccumulator};
 use eos::Eos;
 
 #[derive(Debug, Clone)]
@@ -91,19 +92,6 @@ pub struct RecordMetadata {
 }
 
 type TopicPartition = (String, i32);
-
-/// Where one part of a `send_many` stands before its outcome is known.
-enum Wait {
-    Queued(TopicPartition, tokio::sync::oneshot::Receiver<PartOutcome>),
-    /// Not queued (the buffer was full): it goes through the accumulator on its own.
-    Lone(
-        TopicPartition,
-        Arc<crate::network::Connection>,
-        i32,
-        Vec<Record>,
-    ),
-    Failed(TopicPartition, Vec<Record>, Error),
-}
 
 /// The outcomes of one attempt's parts: what was written, what must be retried, and the error
 /// that ends the send (non-retriable) or explains the retry.
@@ -277,9 +265,9 @@ impl Producer {
         Ok(summarize(order, written, options))
     }
 
-    /// Sends that arrived together (one event-loop turn's): every part is queued before any is
-    /// sent, so they share requests, and each send gets its own result. Parts that fail go
-    /// through the retry loop of their own send.
+    /// Sends that arrived together (one event-loop turn's), written as one unit (see `turn`):
+    /// they share requests, and each send gets its own result. Parts that fail go through the
+    /// retry loop of their own send.
     pub async fn send_many(
         &self,
         sends: Vec<(Vec<TopicMessages>, SendOptions)>,
@@ -300,78 +288,11 @@ impl Producer {
         {
             return sends.iter().map(|_| Err(e.clone())).collect();
         }
-        let metadata = self.cluster.metadata();
-        let mut drains: Vec<(Arc<crate::network::Connection>, QueuedPart)> = Vec::new();
-        let mut prepared = Vec::with_capacity(sends.len());
-        for (batch, options) in sends {
-            let send_topics = topics_of(&batch);
-            let parts = match self.parts(batch) {
-                Ok(parts) => parts,
-                Err(e) => {
-                    prepared.push(Err(e));
-                    continue;
-                }
-            };
-            let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
-            let mut waits = Vec::with_capacity(parts.len());
-            for (tp, records) in parts {
-                let (leader, conn) = match self.leader_connection(&metadata, &tp).await {
-                    Ok(found) => found,
-                    Err(e) => {
-                        waits.push(Wait::Failed(tp, records, e));
-                        continue;
-                    }
-                };
-                match self
-                    .accumulator
-                    .enqueue(leader, tp.clone(), records, options)
-                {
-                    Ok((queued, reply)) => {
-                        if !drains.iter().any(|(_, q)| q.same_queue(&queued)) {
-                            drains.push((conn, queued));
-                        }
-                        waits.push(Wait::Queued(tp, reply));
-                    }
-                    // The buffer is full: this part waits its turn as a lone send does.
-                    Err(records) => waits.push(Wait::Lone(tp, conn, leader, records)),
-                }
-            }
-            prepared.push(Ok((order, waits, options, send_topics)));
-        }
-        let drain = futures::future::join_all(
-            drains
-                .iter()
-                .map(|(conn, queued)| self.accumulator.drain(conn, queued)),
-        );
-        let finish = futures::future::join_all(prepared.into_iter().map(|p| async move {
-            let (order, waits, options, send_topics) = p?;
-            let mut round = Round::default();
-            for wait in waits {
-                let (tp, outcome) = match wait {
-                    Wait::Queued(tp, reply) => {
-                        (tp, reply.await.expect("every queued part gets a reply"))
-                    }
-                    Wait::Lone(tp, conn, leader, records) => {
-                        let outcome = self
-                            .accumulator
-                            .produce(conn, leader, tp.clone(), records, options)
-                            .await;
-                        (tp, outcome)
-                    }
-                    Wait::Failed(tp, records, e) => (tp, PartOutcome::Failed(records, e)),
-                };
-                round.add(tp, outcome);
-            }
-            let mut written = round.written;
-            if let Some(first) = round.error {
-                written.extend(
-                    self.deliver(round.failed, options, &send_topics, Some(first))
-                        .await?,
-                );
-            }
-            Ok(summarize(order, written, options))
-        }));
-        futures::future::join(drain, finish).await.1
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        self.send_turn(sends, now).await
     }
 
     /// Gets `parts` written, retrying as the `retry` option says with fresh metadata before

@@ -120,22 +120,20 @@ impl Partitioner {
         }
         let next = {
             let mut counters = self.counters.lock().unwrap();
-            let c = counters
-                .entry(topic.name.clone())
-                .or_insert_with(rand::random::<u32>);
+            // Looked up before inserting: a key String per message would be an allocation each.
+            if !counters.contains_key(&topic.name) {
+                counters.insert(topic.name.clone(), rand::random::<u32>());
+            }
+            let c = counters.get_mut(&topic.name).expect("inserted above");
             *c = c.wrapping_add(1);
             *c & 0x7fff_ffff
         };
-        let available: Vec<i32> = topic
-            .partitions
-            .iter()
-            .filter(|p| p.leader >= 0)
-            .map(|p| p.partition_id)
-            .collect();
-        if available.is_empty() {
-            (next % n) as i32
-        } else {
-            available[(next % available.len() as u32) as usize]
+        let mut available = topic.partitions.iter().filter(|p| p.leader >= 0);
+        match available.clone().count() as u32 {
+            0 => (next % n) as i32,
+            count => available
+                .nth((next % count) as usize)
+                .map_or(0, |p| p.partition_id),
         }
     }
 }

@@ -1,0 +1,305 @@
+//! The sends of one turn (they crossed from JavaScript together) handled as one unit. Every
+//! message is partitioned in one pass into a group per topic-partition and send options; each
+//! group goes to the accumulator as one part (one leader lookup, one reply), and each send
+//! reads its offsets back from its groups. With a hundred single-message sends per turn,
+//! queueing every send on its own was most of the engine's work. Only the sends that a failure
+//! touches go on, each alone, through the retry loop.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::accumulator::{record_bytes, PartOutcome, MAX_BATCH_BYTES};
+use super::{
+    summarize, Partitioner, Producer, RecordMetadata, Round, SendOptions, TopicMessages,
+    TopicPartition,
+};
+use crate::cluster::Metadata;
+use crate::error::{Error, ErrorClass, Result};
+use crate::network::Connection;
+use crate::protocol::records::{Compression, Record};
+
+/// Records for one topic-partition with one set of send options, from any of the turn's sends.
+struct Group {
+    tp: TopicPartition,
+    options: SendOptions,
+    records: Vec<Record>,
+    /// Where each run of at most [`MAX_BATCH_BYTES`] starts in `records`: one part each.
+    chunk_starts: Vec<usize>,
+    chunk_bytes: usize,
+}
+
+impl Group {
+    fn push(&mut self, record: Record) {
+        let size = record_bytes(&record);
+        if !self.records.is_empty() && self.chunk_bytes + size > MAX_BATCH_BYTES {
+            self.chunk_starts.push(self.records.len());
+            self.chunk_bytes = 0;
+        }
+        self.chunk_bytes += size;
+        self.records.push(record);
+    }
+}
+
+/// A send's records in one group: `len` of them from `start`, contiguous because a send is
+/// grouped whole before the next.
+struct Span {
+    group: usize,
+    start: usize,
+    len: usize,
+}
+
+/// One part handed to the accumulator: `len` records of its group from `start`.
+struct Chunk {
+    group: usize,
+    start: usize,
+    len: usize,
+}
+
+/// Where a chunk stands before its outcome is known.
+enum Wait {
+    Queued(tokio::sync::oneshot::Receiver<PartOutcome>),
+    /// Not queued (the buffer was full): it goes through the accumulator on its own.
+    Lone(Arc<Connection>, i32, Vec<Record>),
+    Failed(Vec<Record>, Error),
+}
+
+type GroupKey = (usize, i32, i16, i32, Compression);
+
+/// The turn's messages, grouped.
+#[derive(Default)]
+struct Turn {
+    topics: Vec<String>,
+    groups: Vec<Group>,
+    index: HashMap<GroupKey, usize>,
+    spans: Vec<Span>,
+}
+
+impl Turn {
+    /// Groups one send's messages; the range of its spans, or why it cannot be sent (then none
+    /// of its messages is grouped).
+    fn add(
+        &mut self,
+        batch: Vec<TopicMessages>,
+        options: SendOptions,
+        metadata: &Metadata,
+        partitioner: &Partitioner,
+        now: i64,
+    ) -> Result<Range<usize>> {
+        if let Some(tm) = batch.iter().find(|tm| metadata.topic(&tm.topic).is_none()) {
+            return Err(Error::new(
+                ErrorClass::TopicMetadataNotLoaded,
+                format!("Topic metadata not loaded for {}", tm.topic),
+                true,
+            ));
+        }
+        let first_span = self.spans.len();
+        for tm in batch {
+            let topic = metadata.topic(&tm.topic).expect("checked above");
+            let t = match self.topics.iter().position(|t| *t == tm.topic) {
+                Some(t) => t,
+                None => {
+                    self.topics.push(tm.topic.clone());
+                    self.topics.len() - 1
+                }
+            };
+            for m in tm.messages {
+                let partition = match m.partition {
+                    Some(p) => p,
+                    None => partitioner.partition(topic, m.key.as_deref()),
+                };
+                let key = (
+                    t,
+                    partition,
+                    options.acks,
+                    options.timeout_ms,
+                    options.compression,
+                );
+                let groups = &mut self.groups;
+                let g = *self.index.entry(key).or_insert_with(|| {
+                    groups.push(Group {
+                        tp: (tm.topic.clone(), partition),
+                        options,
+                        records: Vec::new(),
+                        chunk_starts: vec![0],
+                        chunk_bytes: 0,
+                    });
+                    groups.len() - 1
+                });
+                let group = &mut self.groups[g];
+                match self.spans[first_span..].iter_mut().find(|s| s.group == g) {
+                    Some(span) => span.len += 1,
+                    None => self.spans.push(Span {
+                        group: g,
+                        start: group.records.len(),
+                        len: 1,
+                    }),
+                }
+                group.push(Record {
+                    key: m.key,
+                    value: m.value,
+                    headers: m.headers,
+                    timestamp: m.timestamp.unwrap_or(now),
+                });
+            }
+        }
+        Ok(first_span..self.spans.len())
+    }
+}
+
+/// A send's first attempt: done, or what is left for the retry loop.
+enum First {
+    Done(Result<Vec<RecordMetadata>>),
+    Retry(Vec<TopicPartition>, Round, SendOptions),
+}
+
+impl Producer {
+    /// Writes the sends as one unit; see the module's comment. Metadata for every topic must
+    /// have been loaded.
+    pub(super) async fn send_turn(
+        &self,
+        sends: Vec<(Vec<TopicMessages>, SendOptions)>,
+        now: i64,
+    ) -> Vec<Result<Vec<RecordMetadata>>> {
+        let metadata = self.cluster.metadata();
+        let mut turn = Turn::default();
+        let entries: Vec<_> = sends
+            .into_iter()
+            .map(|(batch, options)| {
+                turn.add(batch, options, &metadata, &self.partitioner, now)
+                    .map(|spans| (spans, options))
+            })
+            .collect();
+
+        // One leader lookup per group, one part per chunk, all queued before any is sent.
+        let mut targets = Vec::with_capacity(turn.groups.len());
+        let mut chunks = Vec::new();
+        let mut waits = Vec::new();
+        let mut drains: Vec<(Arc<Connection>, super::accumulator::QueuedPart)> = Vec::new();
+        for (g, group) in turn.groups.into_iter().enumerate() {
+            let Group {
+                tp,
+                options,
+                mut records,
+                chunk_starts,
+                ..
+            } = group;
+            let mut pieces = Vec::with_capacity(chunk_starts.len());
+            for &start in chunk_starts.iter().rev() {
+                let piece = match start {
+                    0 => std::mem::take(&mut records),
+                    _ => records.split_off(start),
+                };
+                pieces.push((start, piece));
+            }
+            let leader = self.leader_connection(&metadata, &tp).await;
+            let first_chunk = chunks.len();
+            for (start, records) in pieces.into_iter().rev() {
+                chunks.push(Chunk {
+                    group: g,
+                    start,
+                    len: records.len(),
+                });
+                waits.push(match &leader {
+                    Err(e) => Wait::Failed(records, e.clone()),
+                    Ok((leader, conn)) => {
+                        match self
+                            .accumulator
+                            .enqueue(*leader, tp.clone(), records, options)
+                        {
+                            Ok((queued, reply)) => {
+                                if !drains.iter().any(|(_, q)| q.same_queue(&queued)) {
+                                    drains.push((conn.clone(), queued));
+                                }
+                                Wait::Queued(reply)
+                            }
+                            Err(records) => Wait::Lone(conn.clone(), *leader, records),
+                        }
+                    }
+                });
+            }
+            targets.push((tp, options, first_chunk..chunks.len()));
+        }
+        let drain = futures::future::join_all(
+            drains
+                .iter()
+                .map(|(conn, queued)| self.accumulator.drain(conn, queued)),
+        );
+        let targets = &targets;
+        let replies = futures::future::join_all(waits.into_iter().zip(&chunks).map(
+            |(wait, chunk)| async move {
+                match wait {
+                    Wait::Queued(reply) => reply.await.expect("every queued part gets a reply"),
+                    Wait::Lone(conn, leader, records) => {
+                        let (tp, options, _) = &targets[chunk.group];
+                        self.accumulator
+                            .produce(conn, leader, tp.clone(), records, *options)
+                            .await
+                    }
+                    Wait::Failed(records, e) => PartOutcome::Failed(records, e),
+                }
+            },
+        ));
+        let outcomes = futures::future::join(drain, replies).await.1;
+
+        // Each send's offsets from its chunks; a failed chunk's records go back to the sends
+        // they came from.
+        let firsts = entries.into_iter().map(|entry| {
+            let (spans, options) = match entry {
+                Ok(entry) => entry,
+                Err(e) => return First::Done(Err(e)),
+            };
+            let mut order = Vec::with_capacity(spans.len());
+            let mut round = Round::default();
+            for span in &turn.spans[spans] {
+                let (tp, _, group_chunks) = &targets[span.group];
+                order.push(tp.clone());
+                let span_end = span.start + span.len;
+                for c in group_chunks.clone() {
+                    let (chunk, outcome) = (&chunks[c], &outcomes[c]);
+                    let (lo, hi) = (
+                        span.start.max(chunk.start),
+                        span_end.min(chunk.start + chunk.len),
+                    );
+                    if lo >= hi {
+                        continue;
+                    }
+                    let outcome = match outcome {
+                        PartOutcome::Written(r) => PartOutcome::Written(RecordMetadata {
+                            base_offset: r.base_offset + (lo - chunk.start) as i64,
+                            ..r.clone()
+                        }),
+                        PartOutcome::Failed(records, e) => PartOutcome::Failed(
+                            records[lo - chunk.start..hi - chunk.start].to_vec(),
+                            e.clone(),
+                        ),
+                    };
+                    round.add(tp.clone(), outcome);
+                }
+            }
+            match round.error {
+                None => First::Done(Ok(summarize(order, round.written, options))),
+                Some(_) => First::Retry(order, round, options),
+            }
+        });
+        let finish = firsts.map(|first| async move {
+            let (order, round, options) = match first {
+                First::Done(result) => return result,
+                First::Retry(order, round, options) => (order, round, options),
+            };
+            let mut topics: Vec<String> = Vec::new();
+            for (topic, _) in &order {
+                if !topics.contains(topic) {
+                    topics.push(topic.clone());
+                }
+            }
+            let mut written = round.written;
+            written.extend(
+                self.deliver(round.failed, options, &topics, round.error)
+                    .await?,
+            );
+            Ok(summarize(order, written, options))
+        });
+        futures::future::join_all(finish).await
+    }
+}
