@@ -9,6 +9,19 @@ const isBuffer = Buffer.isBuffer
 const bytesLength = v =>
   v == null ? 0 : isBuffer(v) ? v.length : Buffer.byteLength(typeof v === 'string' ? v : String(v))
 
+// Topic names repeat send after send, so their UTF-8 is kept (up to a bound) rather than
+// measured and encoded each time.
+const topicCache = new Map()
+const topicBytes = topic => {
+  let bytes = topicCache.get(topic)
+  if (bytes === undefined) {
+    if (topicCache.size >= 1024) topicCache.clear()
+    bytes = Buffer.from(String(topic))
+    topicCache.set(topic, bytes)
+  }
+  return bytes
+}
+
 const headerValues = value => (Array.isArray(value) ? value : [value])
 
 const messageSize = m => {
@@ -28,7 +41,7 @@ const sendsSize = requests => {
   for (const { topicMessages } of requests) {
     size += 2 + 4 + 4 + 4
     for (const { topic, messages } of topicMessages) {
-      size += 4 + Buffer.byteLength(topic) + 4
+      size += 4 + topicBytes(topic).length + 4
       for (const m of messages) size += messageSize(m)
     }
   }
@@ -63,6 +76,13 @@ class Writer {
     this.at += length
   }
 
+  /** Bytes already encoded, with a u32 length. */
+  encoded(b) {
+    this.u32(b.length)
+    this.buf.set(b, this.at)
+    this.at += b.length
+  }
+
   bytes(v) {
     if (v == null) return this.i32(-1)
     if (isBuffer(v)) {
@@ -91,7 +111,7 @@ const encodeSends = requests => {
     w.i32(compression)
     w.u32(topicMessages.length)
     for (const { topic, messages } of topicMessages) {
-      w.string(topic)
+      w.encoded(topicBytes(topic))
       w.u32(messages.length)
       for (const m of messages) {
         w.i32(m.partition == null ? -1 : Number(m.partition))
@@ -116,21 +136,21 @@ const encodeSends = requests => {
 }
 
 /**
- * Each send's RecordMetadata list, or its error message (marked, for errorFromNative).
- * @returns {Array<{ results?: object[], error?: string }>}
+ * Reads each send's RecordMetadata list, or its error message (marked, for errorFromNative),
+ * and hands it to `settle(index, results, error)`.
  */
-const decodeResults = (buf, requests) => {
+const decodeResults = (buf, requests, settle) => {
   let at = 0
-  return requests.map(({ topicMessages }) => {
+  for (let s = 0; s < requests.length; s++) {
     const status = buf[at]
-    at += 1
-    const count = buf.readUInt32LE(at)
-    at += 4
+    const count = buf.readUInt32LE(at + 1)
+    at += 5
     if (status === 1) {
-      const error = buf.toString('utf8', at, at + count)
+      settle(s, undefined, buf.toString('utf8', at, at + count))
       at += count
-      return { error }
+      continue
     }
+    const { topicMessages } = requests[s]
     const results = new Array(count)
     for (let i = 0; i < count; i++) {
       results[i] = {
@@ -143,8 +163,8 @@ const decodeResults = (buf, requests) => {
       }
       at += 34
     }
-    return { results }
-  })
+    settle(s, results)
+  }
 }
 
 module.exports = { encodeSends, decodeResults, timestampOf }

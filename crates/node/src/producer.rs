@@ -120,18 +120,18 @@ impl NativeProducer {
 
     /// Runs the sends JavaScript issued in one event-loop turn, laid out in one buffer (see
     /// `wire.rs`), so one crossing serves them all; each keeps its own result or error. The
-    /// buffer is copied once, here on the JavaScript thread, and every key and value is a slice
-    /// of that copy.
+    /// buffer is copied once, here on the JavaScript thread, and read on the engine's: every key
+    /// and value is a slice of that copy.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn send_encoded<'env>(
         &self,
         env: &'env Env,
         sends: Buffer,
     ) -> Result<PromiseRaw<'env, Buffer>> {
-        let sends =
-            wire::read_sends(Bytes::copy_from_slice(&sends)).map_err(napi::Error::from_reason)?;
+        let sends = Bytes::copy_from_slice(&sends);
         let producer = self.producer.clone();
         env.spawn_future(async move {
+            let sends = wire::read_sends(sends).map_err(napi::Error::from_reason)?;
             let mut results = Vec::with_capacity(sends.len());
             let mut runnable = Vec::with_capacity(sends.len());
             for send in sends {
