@@ -72,6 +72,8 @@ struct Turn {
     topics: Vec<String>,
     groups: Vec<Group>,
     index: HashMap<GroupKey, usize>,
+    /// The group the previous message went to.
+    last: Option<(GroupKey, usize)>,
     spans: Vec<Span>,
 }
 
@@ -115,17 +117,25 @@ impl Turn {
                     options.timeout_ms,
                     options.compression,
                 );
-                let groups = &mut self.groups;
-                let g = *self.index.entry(key).or_insert_with(|| {
-                    groups.push(Group {
-                        tp: (tm.topic.clone(), partition),
-                        options,
-                        records: Vec::new(),
-                        chunk_starts: vec![0],
-                        chunk_bytes: 0,
-                    });
-                    groups.len() - 1
-                });
+                // Runs of messages for one group are the common case: no hashing for them.
+                let g = match self.last {
+                    Some((last_key, g)) if last_key == key => g,
+                    _ => {
+                        let groups = &mut self.groups;
+                        let g = *self.index.entry(key).or_insert_with(|| {
+                            groups.push(Group {
+                                tp: (tm.topic.clone(), partition),
+                                options,
+                                records: Vec::new(),
+                                chunk_starts: vec![0],
+                                chunk_bytes: 0,
+                            });
+                            groups.len() - 1
+                        });
+                        self.last = Some((key, g));
+                        g
+                    }
+                };
                 let group = &mut self.groups[g];
                 match self.spans[first_span..].iter_mut().find(|s| s.group == g) {
                     Some(span) => span.len += 1,
@@ -144,6 +154,32 @@ impl Turn {
             }
         }
         Ok(first_span..self.spans.len())
+    }
+}
+
+/// What became of each chunk, for reading back a send's spans.
+struct Written<'a> {
+    chunks: &'a [Chunk],
+    outcomes: &'a [PartOutcome],
+    /// Each group's chunks, as a range of `chunks`.
+    group_chunks: Vec<Range<usize>>,
+}
+
+impl<'a> Written<'a> {
+    /// The chunks `span` overlaps, each with its outcome and the overlap's bounds in the group.
+    fn of<'s>(
+        &'s self,
+        span: &'s Span,
+    ) -> impl Iterator<Item = (&'a Chunk, &'a PartOutcome, usize, usize)> + 's {
+        let span_end = span.start + span.len;
+        self.group_chunks[span.group].clone().filter_map(move |c| {
+            let chunk = &self.chunks[c];
+            let (lo, hi) = (
+                span.start.max(chunk.start),
+                span_end.min(chunk.start + chunk.len),
+            );
+            (lo < hi).then_some((chunk, &self.outcomes[c], lo, hi))
+        })
     }
 }
 
@@ -244,31 +280,50 @@ impl Producer {
 
         // Each send's offsets from its chunks; a failed chunk's records go back to the sends
         // they came from.
+        let written = Written {
+            chunks: &chunks,
+            outcomes: &outcomes,
+            group_chunks: targets.iter().map(|(.., range)| range.clone()).collect(),
+        };
+        let written = &written;
         let firsts = entries.into_iter().map(|entry| {
             let (spans, options) = match entry {
                 Ok(entry) => entry,
                 Err(e) => return First::Done(Err(e)),
             };
+            let spans = &turn.spans[spans];
+            let written_at = |r: &RecordMetadata, chunk: &Chunk, lo: usize| RecordMetadata {
+                base_offset: r.base_offset + (lo - chunk.start) as i64,
+                ..r.clone()
+            };
+            let all_written = spans.iter().all(|span| {
+                written
+                    .of(span)
+                    .all(|(_, outcome, ..)| matches!(outcome, PartOutcome::Written(_)))
+            });
+            if all_written {
+                // Each partition's first offset is its span's first chunk's.
+                if options.acks == 0 {
+                    return First::Done(Ok(Vec::new()));
+                }
+                let first = spans
+                    .iter()
+                    .filter_map(|span| match written.of(span).next() {
+                        Some((chunk, PartOutcome::Written(r), lo, _)) => {
+                            Some(written_at(r, chunk, lo))
+                        }
+                        _ => None,
+                    });
+                return First::Done(Ok(first.collect()));
+            }
             let mut order = Vec::with_capacity(spans.len());
             let mut round = Round::default();
-            for span in &turn.spans[spans] {
-                let (tp, _, group_chunks) = &targets[span.group];
+            for span in spans {
+                let tp = &targets[span.group].0;
                 order.push(tp.clone());
-                let span_end = span.start + span.len;
-                for c in group_chunks.clone() {
-                    let (chunk, outcome) = (&chunks[c], &outcomes[c]);
-                    let (lo, hi) = (
-                        span.start.max(chunk.start),
-                        span_end.min(chunk.start + chunk.len),
-                    );
-                    if lo >= hi {
-                        continue;
-                    }
+                for (chunk, outcome, lo, hi) in written.of(span) {
                     let outcome = match outcome {
-                        PartOutcome::Written(r) => PartOutcome::Written(RecordMetadata {
-                            base_offset: r.base_offset + (lo - chunk.start) as i64,
-                            ..r.clone()
-                        }),
+                        PartOutcome::Written(r) => PartOutcome::Written(written_at(r, chunk, lo)),
                         PartOutcome::Failed(records, e) => PartOutcome::Failed(
                             records[lo - chunk.start..hi - chunk.start].to_vec(),
                             e.clone(),
@@ -277,10 +332,7 @@ impl Producer {
                     round.add(tp.clone(), outcome);
                 }
             }
-            match round.error {
-                None => First::Done(Ok(summarize(order, round.written, options))),
-                Some(_) => First::Retry(order, round, options),
-            }
+            First::Retry(order, round, options)
         });
         let finish = firsts.map(|first| async move {
             let (order, round, options) = match first {
@@ -293,12 +345,12 @@ impl Producer {
                     topics.push(topic.clone());
                 }
             }
-            let mut written = round.written;
-            written.extend(
+            let mut done = round.written;
+            done.extend(
                 self.deliver(round.failed, options, &topics, round.error)
                     .await?,
             );
-            Ok(summarize(order, written, options))
+            Ok(summarize(order, done, options))
         });
         futures::future::join_all(finish).await
     }
