@@ -133,9 +133,9 @@ const createProducer = ({ config, logger, options }) => {
 
   // The send path has no async functions: at a hundred thousand sends a second every promise
   // layer shows. Failures still arrive as rejections, as from KafkaJS's async functions.
-  const sendBatch = options => {
+  const rejecting = fn => options => {
     try {
-      return submit(options)
+      return fn(options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -174,15 +174,11 @@ const createProducer = ({ config, logger, options }) => {
     })
   }
 
-  const send = options => {
-    try {
-      const { acks, timeout, compression, topic, messages } = options
-      if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic`)
-      return submit({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
-    } catch (e) {
-      return Promise.reject(e)
-    }
-  }
+  const sendBatch = rejecting(submit)
+  const send = rejecting(({ acks, timeout, compression, topic, messages }) => {
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic`)
+    return submit({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
+  })
 
   // KafkaJS's transaction: sends made through it (or while it is open) are part of it.
   let inTransaction = false

@@ -92,14 +92,19 @@ impl Metadata {
         self.topics.get(topic)
     }
 
-    pub fn leader(&self, topic: &str, partition: i32) -> Result<i32> {
-        let t = self.topic(topic).ok_or_else(|| {
+    /// The topic's metadata, or KafkaJS's retriable error for a topic it does not hold.
+    pub fn loaded_topic(&self, topic: &str) -> Result<&Arc<TopicMetadata>> {
+        self.topic(topic).ok_or_else(|| {
             Error::new(
                 ErrorClass::TopicMetadataNotLoaded,
                 format!("Topic metadata not loaded for {topic}"),
                 true,
             )
-        })?;
+        })
+    }
+
+    pub fn leader(&self, topic: &str, partition: i32) -> Result<i32> {
+        let t = self.loaded_topic(topic)?;
         match t.partitions.iter().find(|p| p.partition_id == partition) {
             Some(p) if p.leader >= 0 => Ok(p.leader),
             Some(_) => Err(Error::protocol(5).at(topic, partition)),

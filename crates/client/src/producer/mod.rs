@@ -57,6 +57,18 @@ pub struct Message {
     pub timestamp: Option<i64>,
 }
 
+impl Message {
+    /// The record to write; `now` stands in for a missing timestamp.
+    fn into_record(self, now: i64) -> Record {
+        Record {
+            key: self.key,
+            value: self.value,
+            headers: self.headers,
+            timestamp: self.timestamp.unwrap_or(now),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TopicMessages {
     pub topic: String,
@@ -117,15 +129,22 @@ impl Round {
     }
 }
 
-/// The topics of `batches`, each once, in order of appearance.
-fn topics_of<'a>(batches: impl IntoIterator<Item = &'a TopicMessages>) -> Vec<String> {
+/// The topics named, each once, in order of appearance.
+fn distinct<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     let mut topics: Vec<String> = Vec::new();
-    for tm in batches {
-        if !topics.contains(&tm.topic) {
-            topics.push(tm.topic.clone());
+    for name in names {
+        if !topics.contains(name) {
+            topics.push(name.clone());
         }
     }
     topics
+}
+
+/// Milliseconds since the epoch: the timestamp of messages sent without one.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// One entry per topic-partition, at the first offset the send wrote there (none for acks 0).
@@ -226,15 +245,7 @@ impl Producer {
             .await?;
         topics
             .iter()
-            .map(|t| {
-                metadata.topic(t).cloned().ok_or_else(|| {
-                    Error::new(
-                        crate::error::ErrorClass::TopicMetadataNotLoaded,
-                        format!("Topic metadata not loaded for {t}"),
-                        true,
-                    )
-                })
-            })
+            .map(|t| metadata.loaded_topic(t).cloned())
             .collect()
     }
 
@@ -245,7 +256,7 @@ impl Producer {
         batch: Vec<TopicMessages>,
         options: SendOptions,
     ) -> Result<Vec<RecordMetadata>> {
-        let topics = topics_of(&batch);
+        let topics = distinct(batch.iter().map(|tm| &tm.topic));
         self.cluster
             .topics_metadata(&topics, self.config.allow_auto_topic_creation)
             .await?;
@@ -280,7 +291,12 @@ impl Producer {
                 .map(|(batch, options)| self.send(batch, options));
             return futures::future::join_all(each).await;
         }
-        let topics = topics_of(sends.iter().flat_map(|(batch, _)| batch));
+        let topics = distinct(
+            sends
+                .iter()
+                .flat_map(|(batch, _)| batch)
+                .map(|tm| &tm.topic),
+        );
         if let Err(e) = self
             .cluster
             .topics_metadata(&topics, self.config.allow_auto_topic_creation)
@@ -288,11 +304,7 @@ impl Producer {
         {
             return sends.iter().map(|_| Err(e.clone())).collect();
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        self.send_turn(sends, now).await
+        self.send_turn(sends, now_ms()).await
     }
 
     /// Gets `parts` written, retrying as the `retry` option says with fresh metadata before
@@ -353,20 +365,11 @@ impl Producer {
     /// Groups messages by topic-partition, in send order, encoded as records.
     fn partition(&self, batch: Vec<TopicMessages>) -> Result<Vec<(TopicPartition, Vec<Record>)>> {
         let metadata = self.cluster.metadata();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let now = now_ms();
         let mut groups: Vec<(TopicPartition, Vec<Record>)> = Vec::new();
         let mut index: HashMap<TopicPartition, usize> = HashMap::new();
         for tm in batch {
-            let topic = metadata.topic(&tm.topic).ok_or_else(|| {
-                Error::new(
-                    crate::error::ErrorClass::TopicMetadataNotLoaded,
-                    format!("Topic metadata not loaded for {}", tm.topic),
-                    true,
-                )
-            })?;
+            let topic = metadata.loaded_topic(&tm.topic)?;
             for m in tm.messages {
                 let partition = match m.partition {
                     Some(p) => p,
@@ -377,12 +380,7 @@ impl Producer {
                     groups.push((tp, Vec::new()));
                     groups.len() - 1
                 });
-                groups[slot].1.push(Record {
-                    key: m.key,
-                    value: m.value,
-                    headers: m.headers,
-                    timestamp: m.timestamp.unwrap_or(now),
-                });
+                groups[slot].1.push(m.into_record(now));
             }
         }
         Ok(groups)

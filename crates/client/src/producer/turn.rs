@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use super::accumulator::{record_bytes, PartOutcome, MAX_BATCH_BYTES};
 use super::{
-    summarize, Partitioner, Producer, RecordMetadata, Round, SendOptions, TopicMessages,
+    distinct, summarize, Partitioner, Producer, RecordMetadata, Round, SendOptions, TopicMessages,
     TopicPartition,
 };
 use crate::cluster::Metadata;
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, Result};
 use crate::network::Connection;
 use crate::protocol::records::{Compression, Record};
 
@@ -88,12 +88,8 @@ impl Turn {
         partitioner: &Partitioner,
         now: i64,
     ) -> Result<Range<usize>> {
-        if let Some(tm) = batch.iter().find(|tm| metadata.topic(&tm.topic).is_none()) {
-            return Err(Error::new(
-                ErrorClass::TopicMetadataNotLoaded,
-                format!("Topic metadata not loaded for {}", tm.topic),
-                true,
-            ));
+        for tm in &batch {
+            metadata.loaded_topic(&tm.topic)?;
         }
         let first_span = self.spans.len();
         for tm in batch {
@@ -145,12 +141,7 @@ impl Turn {
                         len: 1,
                     }),
                 }
-                group.push(Record {
-                    key: m.key,
-                    value: m.value,
-                    headers: m.headers,
-                    timestamp: m.timestamp.unwrap_or(now),
-                });
+                group.push(m.into_record(now));
             }
         }
         Ok(first_span..self.spans.len())
@@ -339,12 +330,7 @@ impl Producer {
                 First::Done(result) => return result,
                 First::Retry(order, round, options) => (order, round, options),
             };
-            let mut topics: Vec<String> = Vec::new();
-            for (topic, _) in &order {
-                if !topics.contains(topic) {
-                    topics.push(topic.clone());
-                }
-            }
+            let topics = distinct(order.iter().map(|(topic, _)| topic));
             let mut done = round.written;
             done.extend(
                 self.deliver(round.failed, options, &topics, round.error)
