@@ -62,6 +62,19 @@ test('sendBatch writes to several topics in one call', async () => {
   )
 })
 
+test('concurrent sendBatch calls naming the same topics in other orders each get their own results', async () => {
+  const [a, b] = [await createTopic(), await createTopic()]
+  const producer = await connected()
+  const batch = topics => producer.sendBatch({ topicMessages: topics.map(topic => ({ topic, messages: [{ value: topic }] })) })
+  const results = await Promise.all([batch([a, b]), batch([b, a]), batch([b]), batch([a, b])])
+  await producer.disconnect()
+  const named = result => result.map(r => r.topicName)
+  expect(results.map(named)).toEqual([[a, b], [b, a], [b], [a, b]])
+  const offsets = topic => results.flatMap(r => r.filter(x => x.topicName === topic).map(x => Number(x.baseOffset)))
+  expect(offsets(a).sort()).toEqual([0, 1, 2])
+  expect(offsets(b).sort()).toEqual([0, 1, 2, 3])
+})
+
 test('concurrent sends each resolve with their own offsets', async () => {
   const topic = await createTopic()
   const producer = await connected()

@@ -13,7 +13,9 @@ use futures::FutureExt;
 use kafkars_client::admin::{Admin, NewTopic};
 use kafkars_client::cluster::Cluster;
 use kafkars_client::consumer::{BatchOutcome, Consumer, ConsumerConfig, FetchedBatch, RunConfig};
-use kafkars_client::producer::{Message, Producer, ProducerConfig, SendOptions, TopicMessages};
+use kafkars_client::producer::{
+    Message, Producer, ProducerConfig, SendOptions, Sends, TopicMessages,
+};
 use support::{cluster, unique};
 
 async fn topic() -> String {
@@ -147,28 +149,32 @@ async fn a_turn_of_sends_shares_batches_and_each_send_gets_its_own_outcome() {
     config.retry.retries = 2;
     let producer = Producer::new(Cluster::new(config), ProducerConfig::default());
     producer.connect().await.unwrap();
-    let send = |messages| {
+    let mut sends = Sends::default();
+    let mut send = |messages| {
         let batch = vec![TopicMessages {
             topic: topic.clone(),
             messages,
         }];
-        (batch, SendOptions::default())
+        sends.push(batch, SendOptions::default())
     };
-    let mut sends: Vec<_> = (0..30).map(|_| send(messages(1, 100))).collect();
+    (0..30).for_each(|_| send(messages(1, 100)));
     // Several batches' worth, between the single sends.
-    sends.push(send(messages(40_000, 100)));
+    send(messages(40_000, 100));
     let mut nowhere = messages(1, 100);
     nowhere[0].partition = Some(7);
-    sends.push(send(nowhere));
-    sends.extend((0..30).map(|_| send(messages(1, 100))));
+    send(nowhere);
+    (0..30).for_each(|_| send(messages(1, 100)));
 
-    let results = producer.send_many(sends).await;
-    assert!(results[31].is_err(), "the send to partition 7 failed alone");
-    let offsets: Vec<i64> = results
+    let outcomes = producer.send_many(sends).await;
+    assert!(
+        outcomes.get(31).is_err(),
+        "the send to partition 7 failed alone"
+    );
+    let offsets: Vec<i64> = outcomes
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != 31)
-        .map(|(_, r)| r.as_ref().unwrap()[0].base_offset)
+        .map(|(_, r)| r.unwrap()[0].base_offset)
         .collect();
     // In turn order: 30 singles, the large send at 30, then 30 singles after its 40k.
     let expected: Vec<i64> = (0..31).chain(40_030..40_060).collect();

@@ -14,7 +14,7 @@ use napi_derive::napi;
 use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
 use crate::consumer::{parse_offsets, TopicPartitionOffsetInput};
-use crate::error::{to_message, to_napi};
+use crate::error::to_napi;
 use crate::events::{observe_requests, EventCallback};
 use crate::wire;
 
@@ -132,26 +132,8 @@ impl NativeProducer {
         let producer = self.producer.clone();
         env.spawn_future(async move {
             let sends = wire::read_sends(sends).map_err(napi::Error::from_reason)?;
-            let mut results = Vec::with_capacity(sends.len());
-            let mut runnable = Vec::with_capacity(sends.len());
-            for send in sends {
-                match send {
-                    Ok((batch, options)) => {
-                        let topics: Vec<String> = batch.iter().map(|t| t.topic.clone()).collect();
-                        results.push((topics, Ok(Vec::new())));
-                        runnable.push((results.len() - 1, batch, options));
-                    }
-                    Err(e) => results.push((Vec::new(), Err(to_message(&e)))),
-                }
-            }
-            let (slots, sends): (Vec<usize>, Vec<_>) = runnable
-                .into_iter()
-                .map(|(slot, batch, options)| (slot, (batch, options)))
-                .unzip();
-            for (slot, outcome) in slots.into_iter().zip(producer.send_many(sends).await) {
-                results[slot].1 = outcome.map_err(|e| to_message(&e));
-            }
-            Ok(Buffer::from(wire::write_results(results)))
+            let outcomes = producer.send_many(sends).await;
+            Ok(Buffer::from(wire::write_results(&outcomes)))
         })
     }
 }

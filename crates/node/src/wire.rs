@@ -14,12 +14,10 @@
 //! as a string (a marked error message).
 
 use bytes::{Buf, BufMut, Bytes};
-use kafkars_client::producer::{Message, RecordMetadata, SendOptions, TopicMessages};
+use kafkars_client::producer::{Message, Outcomes, SendOptions, Sends};
 use kafkars_client::protocol::records::Compression;
-use kafkars_client::Error;
 
-/// One send, read: its batch and options, or why it cannot be sent.
-pub type Send = std::result::Result<(Vec<TopicMessages>, SendOptions), Error>;
+use crate::error::to_message;
 
 struct Reader {
     buf: Bytes,
@@ -60,12 +58,6 @@ impl Reader {
         Ok(self.buf.split_to(len))
     }
 
-    fn string(&mut self) -> Result<String, String> {
-        let len = self.u32()? as usize;
-        let raw = self.take(len)?;
-        String::from_utf8(raw.to_vec()).map_err(|_| "Malformed send buffer: bad UTF-8".to_string())
-    }
-
     fn bytes(&mut self) -> Result<Option<Bytes>, String> {
         match self.i32()? {
             len if len < 0 => Ok(None),
@@ -94,67 +86,63 @@ impl Reader {
         })
     }
 
-    fn send(&mut self) -> Result<Send, String> {
+    /// One send, into `sends`.
+    fn send(&mut self, sends: &mut Sends) -> Result<(), String> {
         let acks = self.i16()?;
         let timeout_ms = self.i32()?;
         let compression = Compression::from_code(self.i32()?);
-        let topics = self.u32()?;
-        let mut batch = Vec::with_capacity(topics as usize);
-        for _ in 0..topics {
-            let topic = self.string()?;
-            let count = self.u32()?;
-            let mut messages = Vec::with_capacity(count as usize);
-            for _ in 0..count {
-                messages.push(self.message()?);
-            }
-            batch.push(TopicMessages { topic, messages });
+        sends.send(SendOptions {
+            acks,
+            timeout_ms,
+            compression: *compression.as_ref().unwrap_or(&Compression::None),
+        });
+        if let Err(e) = compression {
+            sends.reject(e);
         }
-        Ok(compression.map(|compression| {
-            (
-                batch,
-                SendOptions {
-                    acks,
-                    timeout_ms,
-                    compression,
-                },
-            )
-        }))
+        for _ in 0..self.u32()? {
+            let len = self.u32()? as usize;
+            let name = self.take(len)?;
+            let name = std::str::from_utf8(&name)
+                .map_err(|_| "Malformed send buffer: bad UTF-8".to_string())?;
+            sends.topic(name);
+            for _ in 0..self.u32()? {
+                sends.message(self.message()?);
+            }
+        }
+        Ok(())
     }
 }
 
 /// Reads every send in `buf`; a malformed buffer fails them all.
-pub fn read_sends(buf: Bytes) -> Result<Vec<Send>, String> {
+pub fn read_sends(buf: Bytes) -> Result<Sends, String> {
     let mut reader = Reader { buf };
-    let count = reader.u32()?;
-    (0..count).map(|_| reader.send()).collect()
+    let count = reader.u32()? as usize;
+    let mut sends = Sends::with_capacity(count);
+    for _ in 0..count {
+        reader.send(&mut sends)?;
+    }
+    Ok(sends)
 }
 
-/// One send's topic names (in request order, for the topic indexes) and its outcome: what it
-/// wrote, or a marked error message.
-pub type SendResult = (
-    Vec<String>,
-    std::result::Result<Vec<RecordMetadata>, String>,
-);
-
-/// Writes each send's result.
-pub fn write_results(results: Vec<SendResult>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(results.len() * 40);
-    for (topics, result) in results {
-        match result {
+/// Writes each send's outcome.
+pub fn write_results(outcomes: &Outcomes) -> Vec<u8> {
+    let mut out = Vec::with_capacity(outcomes.len() * 40);
+    for outcome in outcomes.iter() {
+        match outcome {
             Ok(written) => {
                 out.put_u8(0);
                 out.put_u32_le(written.len() as u32);
-                for r in written {
-                    let index = topics.iter().position(|t| *t == r.topic_name).unwrap_or(0);
-                    out.put_u32_le(index as u32);
-                    out.put_i32_le(r.partition);
-                    out.put_i16_le(r.error_code);
-                    out.put_f64_le(r.base_offset as f64);
-                    out.put_f64_le(r.log_append_time as f64);
-                    out.put_f64_le(r.log_start_offset as f64);
+                for w in written {
+                    out.put_u32_le(w.topic as u32);
+                    out.put_i32_le(w.partition);
+                    out.put_i16_le(w.error_code);
+                    out.put_f64_le(w.base_offset as f64);
+                    out.put_f64_le(w.log_append_time as f64);
+                    out.put_f64_le(w.log_start_offset as f64);
                 }
             }
-            Err(message) => {
+            Err(e) => {
+                let message = to_message(e);
                 out.put_u8(1);
                 out.put_u32_le(message.len() as u32);
                 out.put_slice(message.as_bytes());
@@ -199,7 +187,7 @@ mod tests {
             buf.put_slice(k);
             put_bytes(&mut buf, v);
         }
-        let sends = read_sends(Bytes::from(buf)).unwrap();
+        let sends = read_sends(Bytes::from(buf)).unwrap().into_batches();
         let (batch, options) = sends.into_iter().next().unwrap().unwrap();
         assert_eq!((options.acks, options.timeout_ms), (-1, 30000));
         let m = &batch[0].messages[0];

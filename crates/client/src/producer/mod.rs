@@ -4,6 +4,7 @@
 mod accumulator;
 mod eos;
 mod partitioner;
+mod sends;
 mod turn;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 pub use partitioner::{legacy_murmur2, murmur2, Partitioner, PartitionerKind};
+pub use sends::{Outcomes, Sends, Written};
 
 use crate::cluster::{Cluster, TopicMetadata};
 use crate::error::{Error, Result};
@@ -277,32 +279,38 @@ impl Producer {
     }
 
     /// Sends that arrived together (one event-loop turn's), written as one unit (see `turn`):
-    /// they share requests, and each send gets its own result. Parts that fail go through the
+    /// they share requests, and each send gets its own outcome. Parts that fail go through the
     /// retry loop of their own send.
-    pub async fn send_many(
-        &self,
-        sends: Vec<(Vec<TopicMessages>, SendOptions)>,
-    ) -> Vec<Result<Vec<RecordMetadata>>> {
+    pub async fn send_many(&self, sends: Sends) -> Outcomes {
         if self.eos.is_some() {
             // Idempotent and transactional sends go one by one: they check acks and add
             // partitions to the transaction first.
-            let each = sends
-                .into_iter()
-                .map(|(batch, options)| self.send(batch, options));
-            return futures::future::join_all(each).await;
+            let each = sends.into_batches().into_iter().map(|send| async move {
+                let (batch, options) = send?;
+                let topics: Vec<String> = batch.iter().map(|tm| tm.topic.clone()).collect();
+                Ok((topics, self.send(batch, options).await?))
+            });
+            let mut outcomes = Outcomes::with_capacity(each.len());
+            for result in futures::future::join_all(each).await {
+                match result {
+                    Ok((topics, records)) => {
+                        outcomes.push(Ok(Written::from_metadata(records, &topics)))
+                    }
+                    Err(e) => outcomes.push(Err::<[Written; 0], _>(e)),
+                }
+            }
+            return outcomes;
         }
-        let topics = distinct(
-            sends
-                .iter()
-                .flat_map(|(batch, _)| batch)
-                .map(|tm| &tm.topic),
-        );
         if let Err(e) = self
             .cluster
-            .topics_metadata(&topics, self.config.allow_auto_topic_creation)
+            .topics_metadata(&sends.topics, self.config.allow_auto_topic_creation)
             .await
         {
-            return sends.iter().map(|_| Err(e.clone())).collect();
+            let mut outcomes = Outcomes::with_capacity(sends.len());
+            for _ in 0..sends.len() {
+                outcomes.push(Err::<[Written; 0], _>(e.clone()));
+            }
+            return outcomes;
         }
         self.send_turn(sends, now_ms()).await
     }

@@ -10,17 +10,20 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::accumulator::{record_bytes, PartOutcome, MAX_BATCH_BYTES};
+use super::sends::{Outcomes, Part, Sends, Written};
 use super::{
-    distinct, summarize, Partitioner, Producer, RecordMetadata, Round, SendOptions, TopicMessages,
+    distinct, summarize, Message, Partitioner, Producer, RecordMetadata, Round, SendOptions,
     TopicPartition,
 };
-use crate::cluster::Metadata;
+use crate::cluster::TopicMetadata;
 use crate::error::{Error, Result};
 use crate::network::Connection;
 use crate::protocol::records::{Compression, Record};
 
 /// Records for one topic-partition with one set of send options, from any of the turn's sends.
 struct Group {
+    /// The turn's index of `tp`'s topic.
+    topic: usize,
     tp: TopicPartition,
     options: SendOptions,
     records: Vec<Record>,
@@ -69,7 +72,6 @@ type GroupKey = (usize, i32, i16, i32, Compression);
 /// The turn's messages, grouped.
 #[derive(Default)]
 struct Turn {
-    topics: Vec<String>,
     groups: Vec<Group>,
     index: HashMap<GroupKey, usize>,
     /// The group the previous message went to.
@@ -78,36 +80,28 @@ struct Turn {
 }
 
 impl Turn {
-    /// Groups one send's messages; the range of its spans, or why it cannot be sent (then none
-    /// of its messages is grouped).
+    /// Groups one send's messages (its `parts`, taken from `messages`); the range of its
+    /// spans. `topics` holds each topic's name and metadata, by the turn's topic index.
     fn add(
         &mut self,
-        batch: Vec<TopicMessages>,
+        parts: &[Part],
+        messages: &mut impl Iterator<Item = Message>,
         options: SendOptions,
-        metadata: &Metadata,
+        topics: &[(&String, Result<&Arc<TopicMetadata>>)],
         partitioner: &Partitioner,
         now: i64,
-    ) -> Result<Range<usize>> {
-        for tm in &batch {
-            metadata.loaded_topic(&tm.topic)?;
-        }
+    ) -> Range<usize> {
         let first_span = self.spans.len();
-        for tm in batch {
-            let topic = metadata.topic(&tm.topic).expect("checked above");
-            let t = match self.topics.iter().position(|t| *t == tm.topic) {
-                Some(t) => t,
-                None => {
-                    self.topics.push(tm.topic.clone());
-                    self.topics.len() - 1
-                }
-            };
-            for m in tm.messages {
+        for part in parts {
+            let (name, topic) = &topics[part.topic];
+            let topic = topic.as_ref().expect("the send's topics were checked");
+            for m in messages.by_ref().take(part.len) {
                 let partition = match m.partition {
                     Some(p) => p,
                     None => partitioner.partition(topic, m.key.as_deref()),
                 };
                 let key = (
-                    t,
+                    part.topic,
                     partition,
                     options.acks,
                     options.timeout_ms,
@@ -120,7 +114,8 @@ impl Turn {
                         let groups = &mut self.groups;
                         let g = *self.index.entry(key).or_insert_with(|| {
                             groups.push(Group {
-                                tp: (tm.topic.clone(), partition),
+                                topic: part.topic,
+                                tp: ((*name).clone(), partition),
                                 options,
                                 records: Vec::new(),
                                 chunk_starts: vec![0],
@@ -144,19 +139,25 @@ impl Turn {
                 group.push(m.into_record(now));
             }
         }
-        Ok(first_span..self.spans.len())
+        first_span..self.spans.len()
     }
 }
 
+/// Drops a send's messages unsent.
+fn skip(parts: &[Part], messages: &mut impl Iterator<Item = Message>) {
+    let count: usize = parts.iter().map(|p| p.len).sum();
+    messages.by_ref().take(count).for_each(drop);
+}
+
 /// What became of each chunk, for reading back a send's spans.
-struct Written<'a> {
+struct ChunkOutcomes<'a> {
     chunks: &'a [Chunk],
     outcomes: &'a [PartOutcome],
     /// Each group's chunks, as a range of `chunks`.
     group_chunks: Vec<Range<usize>>,
 }
 
-impl<'a> Written<'a> {
+impl<'a> ChunkOutcomes<'a> {
     /// The chunks `span` overlaps, each with its outcome and the overlap's bounds in the group.
     fn of<'s>(
         &'s self,
@@ -174,27 +175,55 @@ impl<'a> Written<'a> {
     }
 }
 
-/// A send's first attempt: done, or what is left for the retry loop.
-enum First {
-    Done(Result<Vec<RecordMetadata>>),
-    Retry(Vec<TopicPartition>, Round, SendOptions),
+/// A send's retry: its topic-partitions in order, what its first attempt wrote and did not.
+struct Retry {
+    send: usize,
+    order: Vec<TopicPartition>,
+    round: Round,
+    options: SendOptions,
+    /// Its parts' topic names, in order.
+    topics: Vec<String>,
 }
 
 impl Producer {
     /// Writes the sends as one unit; see the module's comment. Metadata for every topic must
     /// have been loaded.
-    pub(super) async fn send_turn(
-        &self,
-        sends: Vec<(Vec<TopicMessages>, SendOptions)>,
-        now: i64,
-    ) -> Vec<Result<Vec<RecordMetadata>>> {
+    pub(super) async fn send_turn(&self, sends: Sends, now: i64) -> Outcomes {
         let metadata = self.cluster.metadata();
+        let Sends {
+            topics: names,
+            messages,
+            parts,
+            entries,
+            ..
+        } = sends;
+        // Each topic is looked up once, however many sends name it.
+        let topics: Vec<_> = names
+            .iter()
+            .map(|name| (name, metadata.loaded_topic(name)))
+            .collect();
         let mut turn = Turn::default();
-        let entries: Vec<_> = sends
+        let mut messages = messages.into_iter();
+        let entries: Vec<_> = entries
             .into_iter()
-            .map(|(batch, options)| {
-                turn.add(batch, options, &metadata, &self.partitioner, now)
-                    .map(|spans| (spans, options))
+            .map(|entry| {
+                let send_parts = &parts[entry.parts.clone()];
+                let unloaded = send_parts
+                    .iter()
+                    .find_map(|p| topics[p.topic].1.as_ref().err());
+                if let Some(e) = entry.rejected.or_else(|| unloaded.cloned()) {
+                    skip(send_parts, &mut messages);
+                    return Err(e);
+                }
+                let spans = turn.add(
+                    send_parts,
+                    &mut messages,
+                    entry.options,
+                    &topics,
+                    &self.partitioner,
+                    now,
+                );
+                Ok((spans, entry.parts, entry.options))
             })
             .collect();
 
@@ -205,6 +234,7 @@ impl Producer {
         let mut drains: Vec<(Arc<Connection>, super::accumulator::QueuedPart)> = Vec::new();
         for (g, group) in turn.groups.into_iter().enumerate() {
             let Group {
+                topic,
                 tp,
                 options,
                 mut records,
@@ -245,7 +275,7 @@ impl Producer {
                     }
                 });
             }
-            targets.push((tp, options, first_chunk..chunks.len()));
+            targets.push((tp, options, topic, first_chunk..chunks.len()));
         }
         let drain = futures::future::join_all(
             drains
@@ -258,7 +288,7 @@ impl Producer {
                 match wait {
                     Wait::Queued(reply) => reply.await.expect("every queued part gets a reply"),
                     Wait::Lone(conn, leader, records) => {
-                        let (tp, options, _) = &targets[chunk.group];
+                        let (tp, options, ..) = &targets[chunk.group];
                         self.accumulator
                             .produce(conn, leader, tp.clone(), records, *options)
                             .await
@@ -271,18 +301,23 @@ impl Producer {
 
         // Each send's offsets from its chunks; a failed chunk's records go back to the sends
         // they came from.
-        let written = Written {
+        let written = ChunkOutcomes {
             chunks: &chunks,
             outcomes: &outcomes,
             group_chunks: targets.iter().map(|(.., range)| range.clone()).collect(),
         };
-        let written = &written;
-        let firsts = entries.into_iter().map(|entry| {
-            let (spans, options) = match entry {
+        let mut results = Outcomes::with_capacity(entries.len());
+        let mut retries = Vec::new();
+        for (send, entry) in entries.into_iter().enumerate() {
+            let (spans, send_parts, options) = match entry {
                 Ok(entry) => entry,
-                Err(e) => return First::Done(Err(e)),
+                Err(e) => {
+                    results.push(Err::<[Written; 0], _>(e));
+                    continue;
+                }
             };
             let spans = &turn.spans[spans];
+            let send_parts = &parts[send_parts];
             let written_at = |r: &RecordMetadata, chunk: &Chunk, lo: usize| RecordMetadata {
                 base_offset: r.base_offset + (lo - chunk.start) as i64,
                 ..r.clone()
@@ -294,18 +329,24 @@ impl Producer {
             });
             if all_written {
                 // Each partition's first offset is its span's first chunk's.
-                if options.acks == 0 {
-                    return First::Done(Ok(Vec::new()));
-                }
-                let first = spans
-                    .iter()
-                    .filter_map(|span| match written.of(span).next() {
-                        Some((chunk, PartOutcome::Written(r), lo, _)) => {
-                            Some(written_at(r, chunk, lo))
-                        }
-                        _ => None,
-                    });
-                return First::Done(Ok(first.collect()));
+                let first = spans.iter().filter_map(|span| {
+                    let Some((chunk, PartOutcome::Written(r), lo, _)) = written.of(span).next()
+                    else {
+                        return None;
+                    };
+                    let (.., topic, _) = targets[span.group];
+                    // The topic as KafkaJS's result names it: the send's first part for it.
+                    let topic = send_parts.iter().position(|p| p.topic == topic);
+                    let mut w = Written::of(r, topic.unwrap_or(0));
+                    w.base_offset += (lo - chunk.start) as i64;
+                    Some(w)
+                });
+                results.push(Ok(first.take(if options.acks == 0 {
+                    0
+                } else {
+                    usize::MAX
+                })));
+                continue;
             }
             let mut order = Vec::with_capacity(spans.len());
             let mut round = Round::default();
@@ -323,21 +364,40 @@ impl Producer {
                     round.add(tp.clone(), outcome);
                 }
             }
-            First::Retry(order, round, options)
-        });
-        let finish = firsts.map(|first| async move {
-            let (order, round, options) = match first {
-                First::Done(result) => return result,
-                First::Retry(order, round, options) => (order, round, options),
-            };
-            let topics = distinct(order.iter().map(|(topic, _)| topic));
+            results.push(Ok::<[Written; 0], _>([]));
+            retries.push(Retry {
+                send,
+                order,
+                round,
+                options,
+                topics: send_parts.iter().map(|p| names[p.topic].clone()).collect(),
+            });
+        }
+        let finish = retries.into_iter().map(|retry| async move {
+            let Retry {
+                send,
+                order,
+                round,
+                options,
+                topics,
+            } = retry;
+            let distinct_topics = distinct(order.iter().map(|(topic, _)| topic));
             let mut done = round.written;
-            done.extend(
-                self.deliver(round.failed, options, &topics, round.error)
-                    .await?,
-            );
-            Ok(summarize(order, done, options))
+            let delivered = self
+                .deliver(round.failed, options, &distinct_topics, round.error)
+                .await;
+            let result = delivered.map(|more| {
+                done.extend(more);
+                summarize(order, done, options)
+            });
+            (send, topics, result)
         });
-        futures::future::join_all(finish).await
+        for (send, topics, result) in futures::future::join_all(finish).await {
+            results.set(
+                send,
+                result.map(|records| Written::from_metadata(records, &topics)),
+            );
+        }
+        results
     }
 }
