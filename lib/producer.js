@@ -71,28 +71,44 @@ const createProducer = ({ config, logger, options }) => {
   // Sends issued in one event-loop turn cross into the engine together: a native call costs
   // more than encoding a message, and concurrent sends then share requests to the broker.
   let queued = null
+  // Turns in the engine, by id, until their results come back through `settleTurn`. The
+  // engine's callback does not hold Node's event loop open; `holding`, a timer set only while
+  // turns are out, does, as KafkaJS's socket does while it waits for a response.
+  const turns = new Map()
+  let lastTurn = 0
+  let holding = null
+  const settleTurn = (turn, buf, error) => {
+    const { requests, settlers } = turns.get(turn)
+    turns.delete(turn)
+    if (turns.size === 0) clearTimeout(holding)
+    if (error != null) {
+      const e = errorFromNative({ message: error })
+      settlers.forEach(({ reject }) => reject(e))
+      return
+    }
+    decodeResults(buf, requests, (i, results, error) =>
+      error === undefined ? settlers[i].resolve(results) : settlers[i].reject(errorFromNative({ message: error }))
+    )
+  }
   const flushQueued = () => {
     const { requests, settlers } = queued
     queued = null
+    const fail = e => settlers.forEach(({ reject }) => reject(e))
     let encoded
     try {
       encoded = encodeSends(requests)
     } catch (e) {
       // sendBatch checked every field; this is a bug, and it must not take the process down.
-      const error = new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`)
-      settlers.forEach(({ reject }) => reject(error))
-      return
+      return fail(new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`))
     }
-    engine.sendEncoded(encoded).then(
-      buf =>
-        decodeResults(buf, requests, (i, results, error) =>
-          error === undefined ? settlers[i].resolve(results) : settlers[i].reject(errorFromNative({ message: error }))
-        ),
-      e => {
-        const error = errorFromNative(e)
-        settlers.forEach(({ reject }) => reject(error))
-      }
-    )
+    const turn = (lastTurn = (lastTurn + 1) >>> 0)
+    try {
+      engine.sendEncoded(encoded, turn)
+    } catch (e) {
+      return fail(errorFromNative(e))
+    }
+    turns.set(turn, { requests, settlers })
+    if (turns.size === 1) holding = setTimeout(() => {}, 2 ** 31 - 1)
   }
   const enqueue = request => {
     if (queued === null) {
@@ -108,16 +124,20 @@ const createProducer = ({ config, logger, options }) => {
     const client = await nativeClientOptions(config, retryOptions(config.retry, retry))
     // The engine counts retries in 32 bits; more is as good as endless.
     client.retry.retries = Math.min(client.retry.retries, 0xffffffff)
-    engine = new native.NativeProducer(client, {
-      allowAutoTopicCreation,
-      partitioner,
-      retry: client.retry,
-      maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
-      metadataMaxAge,
-      idempotent,
-      transactionalId: transactionalId == null ? undefined : String(transactionalId),
-      transactionTimeout,
-    })
+    engine = new native.NativeProducer(
+      client,
+      {
+        allowAutoTopicCreation,
+        partitioner,
+        retry: client.retry,
+        maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
+        metadataMaxAge,
+        idempotent,
+        transactionalId: transactionalId == null ? undefined : String(transactionalId),
+        transactionTimeout,
+      },
+      settleTurn
+    )
     observeRequests(engine)
     await call(engine.connect())
     status = CONNECTION.CONNECTED

@@ -78,3 +78,15 @@ pub fn quote(s: &str) -> String {
     q.push('"');
     q
 }
+
+/// The error a caught panic becomes: a bug in kafkars, said as such.
+pub fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let cause = match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => s.to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "no message".to_string(),
+    };
+    Error::non_retriable(format!(
+        "The kafkars engine panicked (a bug in kafkars): {cause}"
+    ))
+}
