@@ -72,15 +72,20 @@ const createProducer = ({ config, logger, options }) => {
   // more than encoding a message, and concurrent sends then share requests to the broker.
   let queued = null
   // Turns in the engine, by id, until their results come back through `settleTurn`. The
-  // engine's callback does not hold Node's event loop open; `holding`, a timer set only while
-  // turns are out, does, as KafkaJS's socket does while it waits for a response.
+  // engine's callback does not hold Node's event loop open; `holding`, a timer referenced only
+  // while turns are out, does, as KafkaJS's socket does while it waits for a response.
   const turns = new Map()
   let lastTurn = 0
   let holding = null
+  const idle = () => {
+    if (status !== CONNECTION.DISCONNECTED) return holding.unref()
+    clearInterval(holding)
+    holding = null
+  }
   const settleTurn = (turn, buf, error) => {
     const { requests, settlers } = turns.get(turn)
     turns.delete(turn)
-    if (turns.size === 0) clearTimeout(holding)
+    if (turns.size === 0) idle()
     if (error != null) {
       const e = errorFromNative({ message: error })
       settlers.forEach(({ reject }) => reject(e))
@@ -108,7 +113,10 @@ const createProducer = ({ config, logger, options }) => {
       return fail(errorFromNative(e))
     }
     turns.set(turn, { requests, settlers })
-    if (turns.size === 1) holding = setTimeout(() => {}, 2 ** 31 - 1)
+    if (turns.size === 1) {
+      if (holding === null) holding = setInterval(() => {}, 2 ** 31 - 1)
+      else holding.ref()
+    }
   }
   const enqueue = request => {
     if (queued === null) {
@@ -148,6 +156,7 @@ const createProducer = ({ config, logger, options }) => {
     status = CONNECTION.DISCONNECTING
     if (engine) await call(engine.disconnect())
     status = CONNECTION.DISCONNECTED
+    if (holding !== null && turns.size === 0) idle()
     emitter.emit(events.DISCONNECT)
   }
 

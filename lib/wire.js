@@ -48,26 +48,51 @@ const sendsSize = requests => {
   return size
 }
 
+// The engine copies the sends' buffer before `sendEncoded` returns, so one scratch buffer
+// serves every turn; a turn larger than `KEEP` gets a buffer of its own.
+const KEEP = 1 << 20
+let scratch = Buffer.allocUnsafeSlow(64 * 1024)
+
+const outOfRange = (v, at) =>
+  new RangeError(`The value of "value" is out of range. It must be a 32-bit integer. Received ${v} (at ${at})`)
+
 class Writer {
   constructor(size) {
-    this.buf = Buffer.allocUnsafe(size)
+    if (size > scratch.length) {
+      const buf = Buffer.allocUnsafeSlow(size)
+      if (size <= KEEP) scratch = buf
+      this.buf = buf
+    } else {
+      this.buf = scratch
+    }
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)
     this.at = 0
+  }
+
+  /** The bytes written: valid until the next Writer. */
+  written() {
+    return this.buf.subarray(0, this.at)
   }
 
   i16(v) {
     this.at = this.buf.writeInt16LE(v, this.at)
   }
 
+  // Range-checked as Buffer#writeInt32LE is, which a DataView is not.
   i32(v) {
-    this.at = this.buf.writeInt32LE(v, this.at)
+    if (v > 0x7fffffff || v < -0x80000000) throw outOfRange(v, this.at)
+    this.view.setInt32(this.at, v, true)
+    this.at += 4
   }
 
   u32(v) {
-    this.at = this.buf.writeUInt32LE(v, this.at)
+    this.view.setUint32(this.at, v, true)
+    this.at += 4
   }
 
   f64(v) {
-    this.at = this.buf.writeDoubleLE(v, this.at)
+    this.view.setFloat64(this.at, v, true)
+    this.at += 8
   }
 
   string(s) {
@@ -132,7 +157,7 @@ const encodeSends = requests => {
       }
     }
   }
-  return w.buf
+  return w.written()
 }
 
 /**
@@ -140,10 +165,14 @@ const encodeSends = requests => {
  * and hands it to `settle(index, results, error)`.
  */
 const decodeResults = (buf, requests, settle) => {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length)
+  // A turn's results mostly share their log append and start offsets: one string each.
+  const text = { number: NaN, string: '' }
+  const textOf = n => (n === text.number ? text.string : ((text.number = n), (text.string = String(n))))
   let at = 0
   for (let s = 0; s < requests.length; s++) {
     const status = buf[at]
-    const count = buf.readUInt32LE(at + 1)
+    const count = view.getUint32(at + 1, true)
     at += 5
     if (status === 1) {
       settle(s, undefined, buf.toString('utf8', at, at + count))
@@ -153,13 +182,14 @@ const decodeResults = (buf, requests, settle) => {
     const { topicMessages } = requests[s]
     const results = new Array(count)
     for (let i = 0; i < count; i++) {
+      const logAppendTime = view.getFloat64(at + 18, true)
       results[i] = {
-        topicName: topicMessages[buf.readUInt32LE(at)].topic,
-        partition: buf.readInt32LE(at + 4),
-        errorCode: buf.readInt16LE(at + 8),
-        baseOffset: String(buf.readDoubleLE(at + 10)),
-        logAppendTime: String(buf.readDoubleLE(at + 18)),
-        logStartOffset: String(buf.readDoubleLE(at + 26)),
+        topicName: topicMessages[view.getUint32(at, true)].topic,
+        partition: view.getInt32(at + 4, true),
+        errorCode: view.getInt16(at + 8, true),
+        baseOffset: String(view.getFloat64(at + 10, true)),
+        logAppendTime: logAppendTime === -1 ? '-1' : String(logAppendTime),
+        logStartOffset: textOf(view.getFloat64(at + 26, true)),
       }
       at += 34
     }
