@@ -30,6 +30,14 @@ fn init() {
         .build();
     // Should it fail, napi-rs starts its default runtime instead.
     if let Ok(runtime) = runtime {
+        // Every request arms a timeout. When no timer is armed, tokio wakes its parked driver
+        // to take the new one (an eventfd write and an extra epoll_wait per request); a timer
+        // that is always armed, and earlier than any request's, spares that.
+        runtime.spawn(async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
         napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
     }
 }
