@@ -14,11 +14,11 @@ const newKafka = (config = {}) => {
   return new Kafka({ clientId: 'kafkars-tests', brokers: brokers(), logLevel: logLevel.NOTHING, ...config })
 }
 
-const createTopic = async ({ topic = unique('topic'), partitions = 1 } = {}) => {
+const createTopic = async ({ topic = unique('topic'), partitions = 1, configEntries } = {}) => {
   const admin = newKafka().admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] })
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries }] })
   } finally {
     await admin.disconnect()
   }

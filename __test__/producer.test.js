@@ -62,6 +62,22 @@ test('sendBatch writes to several topics in one call', async () => {
   )
 })
 
+// tansu 0.6 enforces no message size, so there the message is written; a real Kafka
+// (KAFKA_BROKERS) refuses it, and the error is KafkaJS's.
+const onTansu = process.env.KAFKARS_TEST_BROKER === 'tansu-0.6'
+
+test('a message larger than the topic allows: MESSAGE_TOO_LARGE from Kafka, written by tansu', async () => {
+  const topic = await createTopic({ configEntries: [{ name: 'max.message.bytes', value: '1000' }] })
+  const producer = await connected()
+  const outcome = await producer.send({ topic, messages: [{ value: Buffer.alloc(5000, 'x') }] }).catch(e => e)
+  await producer.disconnect()
+  if (onTansu) {
+    expect(outcome.map(r => [r.topicName, r.baseOffset])).toEqual([[topic, '0']])
+    return
+  }
+  expect([outcome.name, outcome.type, outcome.retriable]).toEqual(['KafkaJSProtocolError', 'MESSAGE_TOO_LARGE', false])
+})
+
 test('concurrent sendBatch calls naming the same topics in other orders each get their own results', async () => {
   const [a, b] = [await createTopic(), await createTopic()]
   const producer = await connected()

@@ -56,7 +56,9 @@ impl NativeProducer {
     pub fn new(
         client: ClientOptions,
         options: ProducerOptions,
-        #[napi(ts_arg_type = "(turn: number, results: Buffer | null, error: string | null) => void")]
+        #[napi(
+            ts_arg_type = "(turn: number, results: Buffer | null, error: string | null) => void"
+        )]
         on_results: ResultsCallback,
     ) -> Self {
         let cluster =
