@@ -59,6 +59,13 @@ struct Chunk {
     len: usize,
 }
 
+impl Chunk {
+    /// The offset of the group's record at `at`, given what the chunk's write returned.
+    fn offset_of(&self, written: &RecordMetadata, at: usize) -> i64 {
+        written.base_offset + (at - self.start) as i64
+    }
+}
+
 /// Where a chunk stands before its outcome is known.
 enum Wait {
     Queued(tokio::sync::oneshot::Receiver<PartOutcome>),
@@ -319,7 +326,7 @@ impl Producer {
             let spans = &turn.spans[spans];
             let send_parts = &parts[send_parts];
             let written_at = |r: &RecordMetadata, chunk: &Chunk, lo: usize| RecordMetadata {
-                base_offset: r.base_offset + (lo - chunk.start) as i64,
+                base_offset: chunk.offset_of(r, lo),
                 ..r.clone()
             };
             let all_written = spans.iter().all(|span| {
@@ -338,7 +345,7 @@ impl Producer {
                     // The topic as KafkaJS's result names it: the send's first part for it.
                     let topic = send_parts.iter().position(|p| p.topic == topic);
                     let mut w = Written::of(r, topic.unwrap_or(0));
-                    w.base_offset += (lo - chunk.start) as i64;
+                    w.base_offset = chunk.offset_of(r, lo);
                     Some(w)
                 });
                 results.push(Ok(first.take(if options.acks == 0 {
