@@ -37,6 +37,20 @@ const checkTopicMessages = topicMessages => {
   }
 }
 
+// One turn's sends: each request with its promise's resolve and reject, in parallel arrays
+// rather than an object per send.
+class Queued {
+  constructor() {
+    this.requests = []
+    this.resolves = []
+    this.rejects = []
+  }
+
+  fail(e) {
+    for (const reject of this.rejects) reject(e)
+  }
+}
+
 const createProducer = ({ config, logger, options }) => {
   const {
     createPartitioner,
@@ -83,36 +97,32 @@ const createProducer = ({ config, logger, options }) => {
     holding = null
   }
   const settleTurn = (turn, buf, error) => {
-    const { requests, settlers } = turns.get(turn)
+    const sends = turns.get(turn)
     turns.delete(turn)
     if (turns.size === 0) idle()
-    if (error != null) {
-      const e = errorFromNative({ message: error })
-      settlers.forEach(({ reject }) => reject(e))
-      return
-    }
-    decodeResults(buf, requests, (i, results, error) =>
-      error === undefined ? settlers[i].resolve(results) : settlers[i].reject(errorFromNative({ message: error }))
+    if (error != null) return sends.fail(errorFromNative({ message: error }))
+    const { resolves, rejects } = sends
+    decodeResults(buf, sends.requests, (i, results, error) =>
+      error === undefined ? resolves[i](results) : rejects[i](errorFromNative({ message: error }))
     )
   }
   const flushQueued = () => {
-    const { requests, settlers } = queued
+    const sends = queued
     queued = null
-    const fail = e => settlers.forEach(({ reject }) => reject(e))
     let encoded
     try {
-      encoded = encodeSends(requests)
+      encoded = encodeSends(sends.requests)
     } catch (e) {
       // sendBatch checked every field; this is a bug, and it must not take the process down.
-      return fail(new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`))
+      return sends.fail(new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`))
     }
     const turn = (lastTurn = (lastTurn + 1) >>> 0)
     try {
       engine.sendEncoded(encoded, turn)
     } catch (e) {
-      return fail(errorFromNative(e))
+      return sends.fail(errorFromNative(e))
     }
-    turns.set(turn, { requests, settlers })
+    turns.set(turn, sends)
     if (turns.size === 1) {
       if (holding === null) holding = setInterval(() => {}, 2 ** 31 - 1)
       else holding.ref()
@@ -120,12 +130,15 @@ const createProducer = ({ config, logger, options }) => {
   }
   const enqueue = request => {
     if (queued === null) {
-      queued = { requests: [], settlers: [] }
+      queued = new Queued()
       setImmediate(flushQueued)
     }
-    const { requests, settlers } = queued
+    const { requests, resolves, rejects } = queued
     requests.push(request)
-    return new Promise((resolve, reject) => settlers.push({ resolve, reject }))
+    return new Promise((resolve, reject) => {
+      resolves.push(resolve)
+      rejects.push(reject)
+    })
   }
 
   const connect = async () => {
@@ -170,7 +183,7 @@ const createProducer = ({ config, logger, options }) => {
     }
   }
 
-  const submit = ({ acks = -1, timeout = 30000, compression = 0, topicMessages = [] }) => {
+  const submit = (topicMessages = [], acks = -1, timeout = 30000, compression = 0) => {
     checkTopicMessages(topicMessages)
     if (status === CONNECTION.DISCONNECTING) {
       throw new KafkaJSNonRetriableError(
@@ -178,14 +191,15 @@ const createProducer = ({ config, logger, options }) => {
       )
     }
     if (status === CONNECTION.DISCONNECTED) throw new KafkaJSError('The producer is disconnected')
-    const request = batch => ({
-      topicMessages: batch,
-      acks: Number(acks),
-      timeout: Number(timeout),
-      compression: Number(compression),
-    })
-    if (customPartitioner) return partitionInJs(topicMessages).then(batch => enqueue(request(batch)))
-    return enqueue(request(topicMessages))
+    acks = Number(acks)
+    timeout = Number(timeout)
+    compression = Number(compression)
+    if (customPartitioner) {
+      return partitionInJs(topicMessages).then(batch =>
+        enqueue({ topicMessages: batch, acks, timeout, compression })
+      )
+    }
+    return enqueue({ topicMessages, acks, timeout, compression })
   }
 
   const partitionInJs = async topicMessages => {
@@ -203,10 +217,12 @@ const createProducer = ({ config, logger, options }) => {
     })
   }
 
-  const sendBatch = rejecting(submit)
+  const sendBatch = rejecting(({ topicMessages, acks, timeout, compression }) =>
+    submit(topicMessages, acks, timeout, compression)
+  )
   const send = rejecting(({ acks, timeout, compression, topic, messages }) => {
     if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic`)
-    return submit({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
+    return submit([{ topic, messages }], acks, timeout, compression)
   })
 
   // KafkaJS's transaction: sends made through it (or while it is open) are part of it.

@@ -144,7 +144,11 @@ const encodeSends = requests => {
         w.bytes(m.key)
         w.bytes(m.value)
         const { headers } = m
-        const keys = headers == null ? [] : Object.keys(headers)
+        if (headers == null) {
+          w.u32(0)
+          continue
+        }
+        const keys = Object.keys(headers)
         let count = 0
         for (const key of keys) count += headerValues(headers[key]).length
         w.u32(count)

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-pub use partitioner::{legacy_murmur2, murmur2, Partitioner, PartitionerKind};
+pub use partitioner::{legacy_murmur2, murmur2, PartitionBatch, Partitioner, PartitionerKind};
 pub use sends::{Outcomes, Sends, Written};
 
 use crate::cluster::{Cluster, TopicMetadata};
@@ -376,12 +376,13 @@ impl Producer {
         let now = now_ms();
         let mut groups: Vec<(TopicPartition, Vec<Record>)> = Vec::new();
         let mut index: HashMap<TopicPartition, usize> = HashMap::new();
+        let mut partitioner = self.partitioner.batch();
         for tm in batch {
             let topic = metadata.loaded_topic(&tm.topic)?;
             for m in tm.messages {
                 let partition = match m.partition {
                     Some(p) => p,
-                    None => self.partitioner.partition(topic, m.key.as_deref()),
+                    None => partitioner.partition(topic, m.key.as_deref()),
                 };
                 let tp = (tm.topic.clone(), partition);
                 let slot = *index.entry(tp.clone()).or_insert_with(|| {

@@ -3,7 +3,7 @@
 //! the partitions that have a leader.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use crate::cluster::TopicMetadata;
 
@@ -109,31 +109,81 @@ impl Partitioner {
         }
     }
 
-    pub fn partition(&self, topic: &TopicMetadata, key: Option<&[u8]>) -> i32 {
-        let n = topic.partitions.len().max(1) as u32;
+    /// Partitions the messages of one turn. The counters stay locked until it is dropped, so
+    /// each topic's counter and partitions with a leader are looked up once per turn, not once
+    /// per message; partitioning never awaits, so the lock is held only while it runs.
+    pub fn batch(&self) -> PartitionBatch<'_, '_> {
+        PartitionBatch {
+            kind: self.kind,
+            counters: self.counters.lock().unwrap(),
+            cursors: Vec::new(),
+        }
+    }
+}
+
+/// See `Partitioner::batch`.
+pub struct PartitionBatch<'p, 't> {
+    kind: PartitionerKind,
+    counters: MutexGuard<'p, HashMap<String, u32>>,
+    cursors: Vec<Cursor<'t>>,
+}
+
+/// A topic's round-robin state within one batch.
+struct Cursor<'t> {
+    topic: &'t TopicMetadata,
+    counter: u32,
+    /// The partitions with a leader, or every partition when none has one.
+    choices: Vec<i32>,
+}
+
+impl<'t> PartitionBatch<'_, 't> {
+    pub fn partition(&mut self, topic: &'t TopicMetadata, key: Option<&[u8]>) -> i32 {
         if let Some(key) = key {
             let hash = match self.kind {
                 PartitionerKind::Default => murmur2(key),
                 PartitionerKind::Legacy => legacy_murmur2(key),
             };
+            let n = topic.partitions.len().max(1) as u32;
             return ((hash & 0x7fff_ffff) as u32 % n) as i32;
         }
-        let next = {
-            let mut counters = self.counters.lock().unwrap();
-            // Looked up before inserting: a key String per message would be an allocation each.
-            if !counters.contains_key(&topic.name) {
-                counters.insert(topic.name.clone(), rand::random::<u32>());
+        // A turn names a topic or few: a scan beats hashing the name.
+        let c = match self
+            .cursors
+            .iter()
+            .position(|c| std::ptr::eq(c.topic, topic))
+        {
+            Some(c) => c,
+            None => {
+                let counter = *self
+                    .counters
+                    .entry(topic.name.clone())
+                    .or_insert_with(rand::random::<u32>);
+                let led = topic.partitions.iter().filter(|p| p.leader >= 0);
+                let mut choices: Vec<i32> = led.map(|p| p.partition_id).collect();
+                if choices.is_empty() {
+                    choices = (0..topic.partitions.len().max(1) as i32).collect();
+                }
+                self.cursors.push(Cursor {
+                    topic,
+                    counter,
+                    choices,
+                });
+                self.cursors.len() - 1
             }
-            let c = counters.get_mut(&topic.name).expect("inserted above");
-            *c = c.wrapping_add(1);
-            *c & 0x7fff_ffff
         };
-        let mut available = topic.partitions.iter().filter(|p| p.leader >= 0);
-        match available.clone().count() as u32 {
-            0 => (next % n) as i32,
-            count => available
-                .nth((next % count) as usize)
-                .map_or(0, |p| p.partition_id),
+        let cursor = &mut self.cursors[c];
+        cursor.counter = cursor.counter.wrapping_add(1);
+        let next = cursor.counter & 0x7fff_ffff;
+        cursor.choices[next as usize % cursor.choices.len()]
+    }
+}
+
+impl Drop for PartitionBatch<'_, '_> {
+    fn drop(&mut self) {
+        for cursor in &self.cursors {
+            if let Some(counter) = self.counters.get_mut(&cursor.topic.name) {
+                *counter = cursor.counter;
+            }
         }
     }
 }
@@ -169,5 +219,54 @@ mod tests {
         for &(key, _, expected) in VECTORS {
             assert_eq!(legacy_murmur2(key.as_bytes()), expected, "key {key:?}");
         }
+    }
+
+    fn topic(leaders: &[i32]) -> TopicMetadata {
+        TopicMetadata {
+            name: "t".into(),
+            partitions: leaders
+                .iter()
+                .enumerate()
+                .map(|(id, &leader)| crate::cluster::PartitionMetadata {
+                    partition_id: id as i32,
+                    leader,
+                    leader_epoch: 0,
+                    replicas: vec![],
+                    isr: vec![],
+                    offline_replicas: vec![],
+                    error_code: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn round_robin_skips_leaderless_partitions_and_continues_across_batches() {
+        let partitioner = Partitioner::default();
+        let t = topic(&[1, -1, 1, 1]);
+        let first: Vec<i32> = {
+            let mut batch = partitioner.batch();
+            (0..6).map(|_| batch.partition(&t, None)).collect()
+        };
+        assert!(first.iter().all(|&p| p != 1), "{first:?}");
+        for w in first.windows(4) {
+            assert_eq!(
+                w[0], w[3],
+                "a cycle over the three led partitions: {first:?}"
+            );
+        }
+        let next = partitioner.batch().partition(&t, None);
+        let expected = [0, 2, 3][([0, 2, 3].iter().position(|&p| p == first[5]).unwrap() + 1) % 3];
+        assert_eq!(next, expected, "the next batch goes on from {first:?}");
+    }
+
+    #[test]
+    fn round_robin_uses_every_partition_when_none_has_a_leader() {
+        let partitioner = Partitioner::default();
+        let t = topic(&[-1, -1]);
+        let mut batch = partitioner.batch();
+        let mut seen: Vec<i32> = (0..4).map(|_| batch.partition(&t, None)).collect();
+        seen.sort();
+        assert_eq!(seen, [0, 0, 1, 1]);
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::accumulator::{record_bytes, PartOutcome, MAX_BATCH_BYTES};
 use super::sends::{Outcomes, Part, Sends, Written};
 use super::{
-    distinct, summarize, Message, Partitioner, Producer, RecordMetadata, Round, SendOptions,
+    distinct, summarize, Message, PartitionBatch, Producer, RecordMetadata, Round, SendOptions,
     TopicPartition,
 };
 use crate::cluster::TopicMetadata;
@@ -89,13 +89,13 @@ struct Turn {
 impl Turn {
     /// Groups one send's messages (its `parts`, taken from `messages`); the range of its
     /// spans. `topics` holds each topic's name and metadata, by the turn's topic index.
-    fn add(
+    fn add<'t>(
         &mut self,
         parts: &[Part],
         messages: &mut impl Iterator<Item = Message>,
         options: SendOptions,
-        topics: &[(&String, Result<&Arc<TopicMetadata>>)],
-        partitioner: &Partitioner,
+        topics: &'t [(&String, Result<&Arc<TopicMetadata>>)],
+        partitioner: &mut PartitionBatch<'_, 't>,
         now: i64,
     ) -> Range<usize> {
         let first_span = self.spans.len();
@@ -210,6 +210,7 @@ impl Producer {
             .map(|name| (name, metadata.loaded_topic(name)))
             .collect();
         let mut turn = Turn::default();
+        let mut partitioner = self.partitioner.batch();
         let mut messages = messages.into_iter();
         let entries: Vec<_> = entries
             .into_iter()
@@ -227,12 +228,13 @@ impl Producer {
                     &mut messages,
                     entry.options,
                     &topics,
-                    &self.partitioner,
+                    &mut partitioner,
                     now,
                 );
                 Ok((spans, entry.parts, entry.options))
             })
             .collect();
+        drop(partitioner);
 
         // One leader lookup per group, one part per chunk, all queued before any is sent.
         let mut targets = Vec::with_capacity(turn.groups.len());
