@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """librdkafka (confluent-kafka) in the same workloads as bench/run.js, for comparison.
 
-produce: SENDS batches of BATCH 100-byte messages, acks all, each batch flushed before the next.
+produce: SENDS batches of BATCH 100-byte messages, acks all, each batch flushed before the next,
+         repeated until at least MIN_SECONDS have passed.
 consume: a fresh group reads COUNT messages from the beginning, timed from first to last.
 Prints {"messages", "seconds", "cpuSeconds"}; process CPU time covers librdkafka's threads.
 """
@@ -19,12 +20,14 @@ def produce(args):
     for _ in range(args.batch):  # warm-up batch, as the JavaScript clients send one first
         producer.produce(args.topic, value)
     producer.flush(30)
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    for _ in range(args.sends):
-        for _ in range(args.batch):
-            producer.produce(args.topic, value)
-        producer.flush(30)
-    return {"messages": args.sends * args.batch, "seconds": time.perf_counter() - t0,
+    messages, cpu0, t0 = 0, time.process_time(), time.perf_counter()
+    while messages == 0 or time.perf_counter() - t0 < args.min_seconds:
+        for _ in range(args.sends):
+            for _ in range(args.batch):
+                producer.produce(args.topic, value)
+            producer.flush(30)
+        messages += args.sends * args.batch
+    return {"messages": messages, "seconds": time.perf_counter() - t0,
             "cpuSeconds": time.process_time() - cpu0}
 
 
@@ -57,6 +60,7 @@ def main():
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--sends", type=int, default=20)
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--min-seconds", type=float, default=0)
     args = parser.parse_args()
     print(json.dumps(produce(args) if args.mode == "produce" else consume(args)))
 

@@ -17,6 +17,10 @@ const SENDS = Number(process.env.BENCH_SENDS || 20)
 const IN_FLIGHT = 100
 const SINGLES = Number(process.env.BENCH_SINGLES || 50000)
 const SINGLES_WARMUP = 5000
+// A producing round repeats its unit of work until at least this long has passed: at a
+// million messages a second one unit takes a few hundredths of a second, and a scheduling blip
+// on these machines would then decide the figure.
+const MIN_SECONDS = Number(process.env.BENCH_MIN_SECONDS || 2)
 // tansu 0.6 holds every Fetch for half its max wait, even when it has data to return, so the
 // consumers wait briefly: otherwise the broker, not the client, sets the pace.
 const FETCH_WAIT = 10
@@ -38,6 +42,18 @@ const measure = async fn => {
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
 }
 
+// Runs `unit` (which resolves to the number of messages it handled) again and again until
+// MIN_SECONDS have passed, and measures the whole.
+const measureFor = async unit => {
+  let messages = 0
+  const m = await measure(async () => {
+    const t0 = process.hrtime.bigint()
+    do messages += await unit()
+    while (Number(process.hrtime.bigint() - t0) / 1e9 < MIN_SECONDS)
+  })
+  return { messages, ...m }
+}
+
 const newTopic = async kafka => {
   const topic = unique('bench')
   const admin = kafka.admin()
@@ -56,11 +72,12 @@ const jsClient = name => ({
     await producer.connect()
     const messages = Array.from({ length: BATCH }, () => ({ value: VALUE }))
     await producer.send({ topic, messages, acks: -1 })
-    const m = await measure(async () => {
+    const m = await measureFor(async () => {
       for (let i = 0; i < SENDS; i++) await producer.send({ topic, messages, acks: -1 })
+      return BATCH * SENDS
     })
     await producer.disconnect()
-    return { messages: BATCH * SENDS, ...m }
+    return m
   },
   // Single-message sends, 100 in flight at any time: an app awaiting many small sends.
   async produceConcurrent({ kafka }) {
@@ -77,9 +94,12 @@ const jsClient = name => ({
     // Untimed warm-up, the same for every client: the JIT has compiled the send path before
     // the clock starts, so the figure is the steady state, not how fast code gets hot.
     await singles(SINGLES_WARMUP)
-    const m = await measure(() => singles(SINGLES))
+    const m = await measureFor(async () => {
+      await singles(SINGLES)
+      return SINGLES
+    })
     await producer.disconnect()
-    return { messages: SINGLES, ...m }
+    return m
   },
   // eachMessage over the backlog, timed from the first message to the last (joining excluded).
   consume: context =>
@@ -140,7 +160,8 @@ const python = args =>
 const librdkafka = {
   async produce({ kafka, brokers }) {
     const topic = await newTopic(kafka)
-    return python(['produce', '--brokers', brokers, '--topic', topic, '--batch', BATCH, '--sends', SENDS].map(String))
+    const args = ['--batch', BATCH, '--sends', SENDS, '--min-seconds', MIN_SECONDS]
+    return python(['produce', '--brokers', brokers, '--topic', topic, ...args].map(String))
   },
   consume: ({ brokers, backlog, total }) =>
     python(['consume', '--brokers', brokers, '--topic', backlog, '--count', String(total)]),
@@ -152,75 +173,87 @@ const summarize = runs => {
   return { msgsPerSec: Math.round(median(rate)), cpuMicrosPerMsg: +median(cpuPerMessage).toFixed(2) }
 }
 
-const main = async () => {
+// A broker, with the consumers' backlog written when `seed`, for one client's round. The embedded tansu is
+// started afresh each time: tansu 0.6 slows once a client has loaded it (kafkars' single sends
+// measured ~15% slower on a broker KafkaJS had just used than on a fresh one), which would make
+// each client's figure depend on who ran before it. KAFKA_BROKERS is used as it is.
+const withBroker = async (seed, fn) => {
   const broker = await startBroker()
-  const logLevel = MODULES.kafkajs.logLevel.NOTHING
-  const kafkaOf = name => new MODULES[name].Kafka({ clientId: 'bench', brokers: broker.brokers, logLevel })
-  const clients = { kafkars: jsClient('kafkars'), kafkajs: jsClient('kafkajs') }
-  if (HAS_LIBRDKAFKA) clients.librdkafka = librdkafka
-  const kafkas = { kafkars: kafkaOf('kafkars'), kafkajs: kafkaOf('kafkajs'), librdkafka: kafkaOf('kafkars') }
   try {
-    // One backlog for every consume round, written once.
-    const backlog = await newTopic(kafkas.kafkars)
-    const seeder = kafkas.kafkars.producer({ createPartitioner: MODULES.kafkars.Partitioners.DefaultPartitioner })
+    if (!seed) return await fn({ brokers: broker.brokers })
+    const kafka = new MODULES.kafkars.Kafka({ clientId: 'bench', brokers: broker.brokers, logLevel: 0 })
+    const backlog = await newTopic(kafka)
+    const seeder = kafka.producer({ createPartitioner: MODULES.kafkars.Partitioners.DefaultPartitioner })
     await seeder.connect()
     const messages = Array.from({ length: BATCH }, () => ({ value: VALUE }))
     for (let i = 0; i < BACKLOG_SENDS; i++) await seeder.send({ topic: backlog, messages })
     await seeder.disconnect()
-    const total = BATCH * BACKLOG_SENDS
-
-    // BENCH_WORKLOADS=consume,consumeBatch runs a subset while iterating.
-    const workloads = ['produce', 'produceConcurrent', 'consume', 'consumeBatch'].filter(
-      w => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w)
-    )
-    const runs = Object.fromEntries(workloads.map(w => [w, {}]))
-    const names = Object.keys(clients)
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = names.map((_, i) => names[(i + round) % names.length])
-      for (const name of order) {
-        for (const workload of workloads) {
-          if (!clients[name][workload]) continue
-          const context = { kafka: kafkas[name], brokers: broker.brokers.join(','), backlog, total }
-          ;(runs[workload][name] = runs[workload][name] || []).push(await clients[name][workload](context))
-        }
-        console.error(`round ${round + 1}/${ROUNDS}: ${name} done`)
-      }
-    }
-
-    const results = {}
-    for (const workload of workloads) {
-      const summary = Object.fromEntries(Object.entries(runs[workload]).map(([n, r]) => [n, summarize(r)]))
-      const ratio = (other, key) => +(summary.kafkars[key] / summary[other][key]).toFixed(2)
-      results[workload] = {
-        ...summary,
-        vsKafkajs: { throughput: ratio('kafkajs', 'msgsPerSec'), cpu: ratio('kafkajs', 'cpuMicrosPerMsg') },
-        ...(summary.librdkafka && {
-          vsLibrdkafka: { throughput: ratio('librdkafka', 'msgsPerSec'), cpu: ratio('librdkafka', 'cpuMicrosPerMsg') },
-        }),
-      }
-    }
-    const report = {
-      date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
-      broker: process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'tansu 0.6.0 (memory://), loopback',
-      workload: {
-        messageBytes: VALUE.length,
-        acks: -1,
-        rounds: ROUNDS,
-        produce: `${SENDS} sends of ${BATCH} messages, one after another`,
-        produceConcurrent: `${SINGLES} single-message sends, ${IN_FLIGHT} in flight`,
-        consume: `eachMessage over ${total} messages, first to last`,
-        consumeBatch: `eachBatch over ${total} messages, first batch to last`,
-      },
-      results,
-      runs,
-    }
-    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n')
-    writeChart(report, path.join(__dirname, 'results.svg'))
-    console.log(JSON.stringify(results, null, 2))
+    return await fn({ brokers: broker.brokers, backlog })
   } finally {
     await broker.stop()
   }
+}
+
+const main = async () => {
+  const logLevel = MODULES.kafkajs.logLevel.NOTHING
+  const clients = { kafkars: jsClient('kafkars'), kafkajs: jsClient('kafkajs') }
+  if (HAS_LIBRDKAFKA) clients.librdkafka = librdkafka
+  // librdkafka's runs use kafkars for their topics.
+  const moduleOf = name => MODULES[name] || MODULES.kafkars
+  const total = BATCH * BACKLOG_SENDS
+  // BENCH_WORKLOADS=consume,consumeBatch runs a subset while iterating.
+  const workloads = ['produce', 'produceConcurrent', 'consume', 'consumeBatch'].filter(
+    w => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w)
+  )
+  const runs = Object.fromEntries(workloads.map(w => [w, {}]))
+  const names = Object.keys(clients)
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = names.map((_, i) => names[(i + round) % names.length])
+    for (const name of order) {
+      if (!workloads.some(w => clients[name][w])) continue
+      await withBroker(workloads.some(w => w.startsWith('consume')), async ({ brokers, backlog }) => {
+        const kafka = new (moduleOf(name).Kafka)({ clientId: 'bench', brokers, logLevel })
+        for (const workload of workloads) {
+          if (!clients[name][workload]) continue
+          const context = { kafka, brokers: brokers.join(','), backlog, total }
+          ;(runs[workload][name] = runs[workload][name] || []).push(await clients[name][workload](context))
+        }
+      })
+      console.error(`round ${round + 1}/${ROUNDS}: ${name} done`)
+    }
+  }
+
+  const results = {}
+  for (const workload of workloads) {
+    const summary = Object.fromEntries(Object.entries(runs[workload]).map(([n, r]) => [n, summarize(r)]))
+    const ratio = (other, key) => +(summary.kafkars[key] / summary[other][key]).toFixed(2)
+    results[workload] = {
+      ...summary,
+      vsKafkajs: { throughput: ratio('kafkajs', 'msgsPerSec'), cpu: ratio('kafkajs', 'cpuMicrosPerMsg') },
+      ...(summary.librdkafka && {
+        vsLibrdkafka: { throughput: ratio('librdkafka', 'msgsPerSec'), cpu: ratio('librdkafka', 'cpuMicrosPerMsg') },
+      }),
+    }
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+    broker: process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'tansu 0.6.0 (memory://), loopback',
+    workload: {
+      messageBytes: VALUE.length,
+      acks: -1,
+      rounds: ROUNDS,
+      produce: `${SENDS} sends of ${BATCH} messages, one after another, repeated for at least ${MIN_SECONDS} s`,
+      produceConcurrent: `${SINGLES} single-message sends, ${IN_FLIGHT} in flight, repeated for at least ${MIN_SECONDS} s`,
+      consume: `eachMessage over ${total} messages, first to last`,
+      consumeBatch: `eachBatch over ${total} messages, first batch to last`,
+    },
+    results,
+    runs,
+  }
+  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n')
+  writeChart(report, path.join(__dirname, 'results.svg'))
+  console.log(JSON.stringify(results, null, 2))
 }
 
 main().catch(e => {
