@@ -58,6 +58,54 @@ describe('send with missing arguments', () => {
   })
 })
 
+describe('send fields out of range', () => {
+  let producer
+  let topic
+  beforeAll(async () => {
+    topic = await createTopic({ partitions: 2 })
+    producer = newKafka({ retry: { retries: 0 } }).producer()
+    await producer.connect()
+  })
+  afterAll(() => producer.disconnect())
+
+  // Each bad send is issued with a good one in the same event-loop turn: only it may fail.
+  const alongside = async bad => {
+    const good = producer.send({ topic, messages: [{ value: 'good' }] })
+    const error = await caught(() => producer.send({ topic, messages: [{ value: 'v' }], ...bad }))
+    const [result] = await good
+    expect(result.errorCode).toBe(0)
+    return error
+  }
+
+  test('acks beyond 16 bits fail that send with Node RangeError', async () => {
+    const error = await alongside({ acks: 2 ** 20 })
+    expect(error.name).toBe('RangeError')
+    expect(error.code).toBe('ERR_OUT_OF_RANGE')
+    expect(error.message).toMatch(/>= -32768 and <= 32767\. Received 1048576/)
+  })
+
+  test('a timeout beyond 32 bits fails that send with Node RangeError', async () => {
+    const error = await alongside({ timeout: 2 ** 40 })
+    expect(error.name).toBe('RangeError')
+    expect(error.message).toMatch(/>= -2147483648 and <= 2147483647/)
+  })
+
+  // KafkaJS resolves these sends with [] and drops the message unsaid.
+  ;(isKafkars ? test : test.skip)('a partition that cannot exist fails that send', async () => {
+    for (const partition of [-5, 2 ** 40, 1.5]) {
+      const error = await alongside({ messages: [{ value: 'v', partition }] })
+      expect(error.name).toBe('KafkaJSNonRetriableError')
+      expect(error.message).toBe(`Invalid partition ${partition}`)
+    }
+  })
+
+  ;(isKafkars ? test : test.skip)('a partition the topic lacks fails once retries are spent', async () => {
+    const error = await alongside({ messages: [{ value: 'v', partition: 7 }] })
+    expect(error.name).toBe('KafkaJSNumberOfRetriesExceeded')
+    expect(error.cause.type).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+  })
+})
+
 test('a consumer without groupId is refused', () => {
   expect(() => newKafka().consumer({})).toThrow(client().KafkaJSNonRetriableError)
 })

@@ -29,8 +29,13 @@ const checkTopicMessages = topicMessages => {
         throw new KafkaJSNonRetriableError(`Invalid message timestamp ${JSON.stringify(m.timestamp)}`)
       }
     }
+    // KafkaJS silently drops a message whose partition has no leader, a negative one included,
+    // and resolves without it; kafkars refuses a partition that cannot exist, and reports one
+    // the topic lacks once retries are spent, rather than lose the message unsaid.
     for (const m of messages) {
-      if (m.partition != null && !Number.isInteger(Number(m.partition))) {
+      if (m.partition == null) continue
+      const partition = Number(m.partition)
+      if (!Number.isInteger(partition) || partition < 0 || partition > INT32_MAX) {
         throw new KafkaJSNonRetriableError(`Invalid partition ${JSON.stringify(m.partition)}`)
       }
     }
@@ -49,6 +54,15 @@ class Queued {
   fail(e) {
     for (const reject of this.rejects) reject(e)
   }
+}
+
+const INT32_MAX = 0x7fffffff
+// KafkaJS writes `acks` and `timeout` into the request as they are, so a value out of range
+// fails that send with Node's own RangeError; Node's writer throws the same one here.
+const RANGE_CHECK = Buffer.alloc(4)
+const checkRequestFields = (acks, timeout) => {
+  if (acks > 0x7fff || acks < -0x8000) RANGE_CHECK.writeInt16BE(acks)
+  if (timeout > INT32_MAX || timeout < -INT32_MAX - 1) RANGE_CHECK.writeInt32BE(timeout)
 }
 
 const createProducer = ({ config, logger, options }) => {
@@ -194,6 +208,7 @@ const createProducer = ({ config, logger, options }) => {
     acks = Number(acks)
     timeout = Number(timeout)
     compression = Number(compression)
+    checkRequestFields(acks, timeout)
     if (customPartitioner) {
       return partitionInJs(topicMessages).then(batch =>
         enqueue({ topicMessages: batch, acks, timeout, compression })
