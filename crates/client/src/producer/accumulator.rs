@@ -394,18 +394,37 @@ fn fail_all(parts: Vec<Part>, error: &Error) {
     }
 }
 
-/// Splits a partition's records into runs of at most [`MAX_BATCH_BYTES`] (one record always fits).
+/// Where a partition's records are cut into batches of at most [`MAX_BATCH_BYTES`]: before a
+/// record that would take the batch past it, unless the batch is empty (one record always fits).
+#[derive(Debug, Default)]
+pub struct BatchCut {
+    bytes: usize,
+    started: bool,
+}
+
+impl BatchCut {
+    /// Counts `record` in; whether it starts a new batch.
+    pub fn starts_batch(&mut self, record: &Record) -> bool {
+        let size = record_bytes(record);
+        let cut = self.started && self.bytes + size > MAX_BATCH_BYTES;
+        if cut {
+            self.bytes = 0;
+        }
+        self.started = true;
+        self.bytes += size;
+        cut
+    }
+}
+
+/// Splits a partition's records into batches, as [`BatchCut`] says.
 pub fn split_by_size(records: Vec<Record>) -> Vec<Vec<Record>> {
     let mut out = Vec::new();
     let mut current = Vec::new();
-    let mut bytes = 0;
+    let mut cut = BatchCut::default();
     for r in records {
-        let size = record_bytes(&r);
-        if !current.is_empty() && bytes + size > MAX_BATCH_BYTES {
+        if cut.starts_batch(&r) {
             out.push(std::mem::take(&mut current));
-            bytes = 0;
         }
-        bytes += size;
         current.push(r);
     }
     if !current.is_empty() {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::accumulator::{record_bytes, PartOutcome, MAX_BATCH_BYTES};
+use super::accumulator::{BatchCut, PartOutcome};
 use super::sends::{Outcomes, Part, Sends, Written};
 use super::{
     distinct, summarize, Message, PartitionBatch, Producer, RecordMetadata, Round, SendOptions,
@@ -27,19 +27,16 @@ struct Group {
     tp: TopicPartition,
     options: SendOptions,
     records: Vec<Record>,
-    /// Where each run of at most [`MAX_BATCH_BYTES`] starts in `records`: one part each.
+    /// Where each batch starts in `records`: one part each.
     chunk_starts: Vec<usize>,
-    chunk_bytes: usize,
+    cut: BatchCut,
 }
 
 impl Group {
     fn push(&mut self, record: Record) {
-        let size = record_bytes(&record);
-        if !self.records.is_empty() && self.chunk_bytes + size > MAX_BATCH_BYTES {
+        if self.cut.starts_batch(&record) {
             self.chunk_starts.push(self.records.len());
-            self.chunk_bytes = 0;
         }
-        self.chunk_bytes += size;
         self.records.push(record);
     }
 }
@@ -126,7 +123,7 @@ impl Turn {
                                 options,
                                 records: Vec::new(),
                                 chunk_starts: vec![0],
-                                chunk_bytes: 0,
+                                cut: BatchCut::default(),
                             });
                             groups.len() - 1
                         });
