@@ -207,31 +207,33 @@ impl Producer {
             .map(|name| (name, metadata.loaded_topic(name)))
             .collect();
         let mut turn = Turn::default();
-        let mut partitioner = self.partitioner.batch();
         let mut messages = messages.into_iter();
-        let entries: Vec<_> = entries
-            .into_iter()
-            .map(|entry| {
-                let send_parts = &parts[entry.parts.clone()];
-                let unloaded = send_parts
-                    .iter()
-                    .find_map(|p| topics[p.topic].1.as_ref().err());
-                if let Some(e) = entry.rejected.or_else(|| unloaded.cloned()) {
-                    skip(send_parts, &mut messages);
-                    return Err(e);
-                }
-                let spans = turn.add(
-                    send_parts,
-                    &mut messages,
-                    entry.options,
-                    &topics,
-                    &mut partitioner,
-                    now,
-                );
-                Ok((spans, entry.parts, entry.options))
-            })
-            .collect();
-        drop(partitioner);
+        // In a block: the batch holds a lock guard, which must not live across an await.
+        let entries: Vec<_> = {
+            let mut partitioner = self.partitioner.batch();
+            entries
+                .into_iter()
+                .map(|entry| {
+                    let send_parts = &parts[entry.parts.clone()];
+                    let unloaded = send_parts
+                        .iter()
+                        .find_map(|p| topics[p.topic].1.as_ref().err());
+                    if let Some(e) = entry.rejected.or_else(|| unloaded.cloned()) {
+                        skip(send_parts, &mut messages);
+                        return Err(e);
+                    }
+                    let spans = turn.add(
+                        send_parts,
+                        &mut messages,
+                        entry.options,
+                        &topics,
+                        &mut partitioner,
+                        now,
+                    );
+                    Ok((spans, entry.parts, entry.options))
+                })
+                .collect()
+        };
 
         // One leader lookup per group, one part per chunk, all queued before any is sent.
         let mut targets = Vec::with_capacity(turn.groups.len());
