@@ -24,8 +24,9 @@ const MIN_SECONDS = Number(process.env.BENCH_MIN_SECONDS || 2)
 // tansu 0.6 holds every Fetch for half its max wait, even when it has data to return, so the
 // consumers wait briefly: otherwise the broker, not the client, sets the pace.
 const FETCH_WAIT = 10
-// The consumers' backlog, in sends of BATCH: large enough that fetching dominates joining.
-const BACKLOG_SENDS = Number(process.env.BENCH_BACKLOG_SENDS || 200)
+// The consumers' backlog, in sends of BATCH: large enough that fetching dominates joining, and
+// that kafkars' rounds last long enough (half a second) for a blip not to decide them.
+const BACKLOG_SENDS = Number(process.env.BENCH_BACKLOG_SENDS || 1000)
 const VALUE = Buffer.alloc(100, 'x')
 const PY_BENCH = path.join(__dirname, 'librdkafka_bench.py')
 const HAS_LIBRDKAFKA = spawnSync('python3', ['-c', 'import confluent_kafka']).status === 0
