@@ -174,10 +174,11 @@ const summarize = runs => {
   return { msgsPerSec: Math.round(median(rate)), cpuMicrosPerMsg: +median(cpuPerMessage).toFixed(2) }
 }
 
-// A broker, with the consumers' backlog written when `seed`, for one client's round. The embedded tansu is
-// started afresh each time: tansu 0.6 slows once a client has loaded it (kafkars' single sends
-// measured ~15% slower on a broker KafkaJS had just used than on a fresh one), which would make
-// each client's figure depend on who ran before it. KAFKA_BROKERS is used as it is.
+// A broker for one client's round, with the consumers' backlog written when `seed`. The
+// embedded tansu is started afresh each time: tansu 0.6 slows once a client has loaded it
+// (kafkars' single sends measured ~15% slower on a broker KafkaJS had just used than on a fresh
+// one), which would make each client's figure depend on who ran before it. KAFKA_BROKERS is
+// used as it is.
 const withBroker = async (seed, fn) => {
   const broker = await startBroker()
   try {
@@ -206,13 +207,14 @@ const main = async () => {
   const workloads = ['produce', 'produceConcurrent', 'consume', 'consumeBatch'].filter(
     w => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w)
   )
+  const seed = workloads.some(w => w.startsWith('consume'))
   const runs = Object.fromEntries(workloads.map(w => [w, {}]))
   const names = Object.keys(clients)
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length])
     for (const name of order) {
       if (!workloads.some(w => clients[name][w])) continue
-      await withBroker(workloads.some(w => w.startsWith('consume')), async ({ brokers, backlog }) => {
+      await withBroker(seed, async ({ brokers, backlog }) => {
         const kafka = new (moduleOf(name).Kafka)({ clientId: 'bench', brokers, logLevel })
         for (const workload of workloads) {
           if (!clients[name][workload]) continue

@@ -7,6 +7,7 @@ const { NATIVE_KIND } = require('./partitioners')
 const { encodeSends, decodeResults, timestampOf } = require('./wire')
 const { KafkaJSError, KafkaJSNonRetriableError, errorFromNative } = require('./errors')
 
+const INT32_MAX = 0x7fffffff
 const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DISCONNECTED: 'disconnected' }
 
 // KafkaJS's argument checks, in its order: topics, then per topic the messages array, values,
@@ -56,7 +57,6 @@ class Queued {
   }
 }
 
-const INT32_MAX = 0x7fffffff
 // KafkaJS writes `acks` and `timeout` into the request as they are, so a value out of range
 // fails that send with Node's own RangeError; Node's writer throws the same one here.
 const RANGE_CHECK = Buffer.alloc(4)
