@@ -19,5 +19,5 @@ run('npm', ['run', 'build'])
 if (process.env.KAFKA_BROKERS) {
   console.log('kafkars prepare: KAFKA_BROKERS is set, the tests will use it; not installing tansu')
 } else {
-  run(process.execPath, [path.join(__dirname, 'ensure-tansu.js')])
+  run(process.execPath, [path.join(__dirname, 'tansu.js')])
 }

@@ -32,7 +32,7 @@ pub fn start_tansu(advertise: Option<&str>) -> String {
     });
     assert!(
         std::path::Path::new(&tansu).exists(),
-        "no broker: set KAFKA_BROKERS, or install tansu with `node scripts/ensure-tansu.js`"
+        "no broker: set KAFKA_BROKERS, or install tansu with `node scripts/tansu.js`"
     );
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
