@@ -60,7 +60,9 @@ test('pause inside the handler stops a partition until its resume function is ca
   expect(got).toEqual(['0', '1', '2', '3', '4', '5'])
 })
 
-test('eachBatch: batch fields, and only resolved offsets are committed', async () => {
+// The first batch resolves two of its five messages; the next fetch starts at the first one left
+// unresolved, so those three come again in a second batch, which resolves nothing.
+test('eachBatch: batch fields, unresolved messages fetched again, only resolved offsets committed', async () => {
   const topic = await createTopic()
   const producer = newKafka().producer()
   await producer.connect()
@@ -85,27 +87,21 @@ test('eachBatch: batch fields, and only resolved offsets are committed', async (
         running: isRunning(),
         stale: isStale(),
       })
-      resolveOffset(batch.messages[0].offset)
-      resolveOffset(batch.messages[1].offset)
+      if (batches.length === 1) {
+        resolveOffset(batch.messages[0].offset)
+        resolveOffset(batch.messages[1].offset)
+      }
       await heartbeat()
     },
   })
   try {
-    await waitFor(() => batches.length > 0, { what: 'a batch' })
+    await waitFor(() => batches.length >= 2, { what: 'the unresolved messages again' })
   } finally {
     await consumer.disconnect()
   }
-  expect(batches[0]).toEqual({
-    topic,
-    partition: 0,
-    highWatermark: '5',
-    offsets: ['0', '1', '2', '3', '4'],
-    first: '0',
-    last: '4',
-    isEmpty: false,
-    running: true,
-    stale: false,
-  })
+  const fields = { topic, partition: 0, highWatermark: '5', isEmpty: false, running: true, stale: false }
+  expect(batches[0]).toEqual({ ...fields, offsets: ['0', '1', '2', '3', '4'], first: '0', last: '4' })
+  expect(batches[1]).toEqual({ ...fields, offsets: ['2', '3', '4'], first: '2', last: '4' })
   const admin = newKafka().admin()
   await admin.connect()
   const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })

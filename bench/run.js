@@ -3,11 +3,12 @@
 // installed) on the same broker in one run, rounds alternating the order of the clients so drift
 // on a noisy machine hits all alike. Reports medians and ratios; CPU is the whole process's
 // (for kafkars that includes the engine's threads, for librdkafka its threads).
-const { spawnSync, execFile } = require('node:child_process')
+const { execFile } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { startBroker } = require('../scripts/broker')
+const { librdkafkaPython } = require('../scripts/librdkafka')
 const { writeChart } = require('./chart')
 
 const MODULES = { kafkars: require('..'), kafkajs: require('kafkajs') }
@@ -29,7 +30,7 @@ const FETCH_WAIT = 10
 const BACKLOG_SENDS = Number(process.env.BENCH_BACKLOG_SENDS || 1000)
 const VALUE = Buffer.alloc(100, 'x')
 const PY_BENCH = path.join(__dirname, 'librdkafka_bench.py')
-const HAS_LIBRDKAFKA = spawnSync('python3', ['-c', 'import confluent_kafka']).status === 0
+const PYTHON = librdkafkaPython()
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const unique = p => `${p}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -151,7 +152,7 @@ const consumeBacklog = async ({ kafka, backlog, total }, handlers) => {
 
 const python = args =>
   new Promise((resolve, reject) =>
-    execFile('python3', [PY_BENCH, ...args], (err, stdout, stderr) =>
+    execFile(PYTHON, [PY_BENCH, ...args], (err, stdout, stderr) =>
       err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout))
     )
   )
@@ -199,7 +200,7 @@ const withBroker = async (seed, fn) => {
 const main = async () => {
   const logLevel = MODULES.kafkajs.logLevel.NOTHING
   const clients = { kafkars: jsClient('kafkars'), kafkajs: jsClient('kafkajs') }
-  if (HAS_LIBRDKAFKA) clients.librdkafka = librdkafka
+  if (PYTHON) clients.librdkafka = librdkafka
   // librdkafka's runs use kafkars for their topics.
   const moduleOf = name => MODULES[name] || MODULES.kafkars
   const total = BATCH * BACKLOG_SENDS

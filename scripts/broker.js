@@ -33,3 +33,21 @@ const startBroker = async ({ own = false, kind = brokerKind(), ...options } = {}
 }
 
 module.exports = { brokerKind, startBroker }
+
+// `node scripts/broker.js [--advertise host:port]`: starts a private broker of the kind the switch
+// picks, prints its addresses (comma-separated) on one line, and stops it when standard input
+// closes, so a parent of another language (the engine's cargo tests) owns it for its lifetime.
+if (require.main === module) {
+  const flag = process.argv.indexOf('--advertise')
+  const advertise = flag > 0 ? process.argv[flag + 1] : undefined
+  startBroker({ own: true, advertise })
+    .then(broker => {
+      console.log(broker.brokers.join(','))
+      process.stdin.resume()
+      process.stdin.on('end', () => broker.stop().then(() => process.exit(0)))
+    })
+    .catch(e => {
+      console.error(`kafkars: ${e.message}`)
+      process.exit(1)
+    })
+}

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm run demo`: KafkaJS's quickstart, unchanged but for the require, against the embedded
-// broker (or KAFKA_BROKERS).
+// broker, tansu (or KAFKA_BROKERS; KAFKARS_TEST_BROKER=kafka starts Apache Kafka instead).
 const { startBroker } = require('./broker')
 const { Kafka, logLevel } = require('..')
 
 const main = async () => {
-  const broker = await startBroker()
+  const broker = await startBroker({ kind: process.env.KAFKARS_TEST_BROKER || 'tansu' })
   const kafka = new Kafka({ clientId: 'my-app', brokers: broker.brokers, logLevel: logLevel.WARN })
   const producer = kafka.producer()
   const consumer = kafka.consumer({ groupId: 'test-group' })

@@ -314,8 +314,10 @@ const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise,
     logFiles: members.map(member => member.logFile),
     startMs: Date.now() - started,
     // SIGTERM to all at once: a last node left without a quorum can hang in controlled shutdown.
-    stop: async () => {
+    // A data directory made here goes too, unless `keep` (a failed test run reads its logs).
+    stop: async ({ keep = false } = {}) => {
       await Promise.all(members.map(member => member.stop()))
+      if (!dataDir && !keep) fs.rmSync(root, { recursive: true, force: true })
     },
   }
 }

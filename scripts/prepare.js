@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm install` in a clone of this repository runs this: it builds the native addon (release,
-// the binary users get and benchmarks measure) and makes sure the test broker is installed.
+// the binary users get and benchmarks measure), then makes sure, once per machine, that what the
+// tests, the demo and the benchmarks run against is there: Apache Kafka's jars (where Java 17+
+// runs), tansu (the demo's embedded broker) and librdkafka (the interop tests' other client).
 // Installs of the published package never run it: they take a prebuilt binary from npm/.
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')
+const { hasJava } = require('./kafka')
 
 const root = path.join(__dirname, '..')
 
@@ -14,10 +17,21 @@ const run = (cmd, args) => {
     process.exit(result.status || 1)
   }
 }
+const script = name => path.join(__dirname, name)
 
 run('npm', ['run', 'build'])
-if (process.env.KAFKA_BROKERS) {
-  console.log('kafkars prepare: KAFKA_BROKERS is set, the tests will use it; not installing tansu')
+if (hasJava()) {
+  run(process.execPath, [script('kafka.js')])
 } else {
-  run(process.execPath, [path.join(__dirname, 'tansu.js')])
+  console.log('kafkars prepare: no Java 17+ here, so the tests will run on tansu, not Apache Kafka')
+}
+if (process.env.KAFKA_BROKERS) {
+  console.log('kafkars prepare: KAFKA_BROKERS is set, the demo will use it; not installing tansu')
+} else {
+  run(process.execPath, [script('tansu.js')])
+}
+if (spawnSync('python3', ['--version']).status === 0) {
+  run(process.execPath, [script('librdkafka.js')])
+} else {
+  console.log('kafkars prepare: no python3 here, so the librdkafka interop tests will be skipped')
 }

@@ -15,7 +15,7 @@ import uuid
 try:
     from confluent_kafka import Consumer, Producer
 except ImportError:
-    sys.exit("confluent-kafka is not installed: python3 -m pip install -r requirements-test.txt")
+    sys.exit("confluent-kafka is not installed: run `node scripts/librdkafka.js`")
 
 
 def text(b):

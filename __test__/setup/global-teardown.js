@@ -1,9 +1,5 @@
-const fs = require('node:fs')
-
-// The broker's data goes with it, unless a test failed: then its log stays for reading (the
-// reporter printed its end and where it is).
+// A failed run keeps the broker's data directory, its log included (the reporter printed the
+// log's end and where it is); a passing run leaves nothing behind.
 module.exports = async () => {
-  const broker = globalThis.__KAFKARS_BROKER__
-  await broker.stop()
-  if (broker.dataDir && !process.env.KAFKARS_TESTS_FAILED) fs.rmSync(broker.dataDir, { recursive: true, force: true })
+  await globalThis.__KAFKARS_BROKER__.stop({ keep: Boolean(process.env.KAFKARS_TESTS_FAILED) })
 }

@@ -10,7 +10,7 @@ use kafkars_client::{ClientConfig, RetryConfig};
 #[tokio::test]
 async fn an_unreachable_advertised_address_is_named_with_a_hint() {
     // Port 1 on loopback: nothing listens there.
-    let seed = support::start_tansu(Some("127.0.0.1:1"));
+    let seed = support::start_broker(Some("127.0.0.1:1")).remove(0);
     let admin = Admin::new(Cluster::new(ClientConfig {
         brokers: vec![seed.clone()],
         retry: RetryConfig {

@@ -1,13 +1,14 @@
-//! A real broker for the crate's tests: `KAFKA_BROKERS` when set, else a tansu started once per
-//! test binary on a free port, watched by a shell that stops it when this process exits.
+//! A real broker for the crate's tests: `KAFKA_BROKERS` when set, else one started once per test
+//! binary by the project's own `scripts/broker.js` (Apache Kafka where Java runs, else tansu, as
+//! `KAFKARS_TEST_BROKER` picks), which stops it when this process exits and its stdin closes.
 
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use kafkars_client::cluster::Cluster;
 use kafkars_client::{ClientConfig, RetryConfig};
@@ -17,52 +18,38 @@ pub fn brokers() -> Vec<String> {
     BROKERS
         .get_or_init(|| match std::env::var("KAFKA_BROKERS") {
             Ok(list) => list.split(',').map(str::to_string).collect(),
-            Err(_) => vec![start_tansu(None)],
+            Err(_) => start_broker(None),
         })
         .clone()
 }
 
-/// Starts a tansu of this test binary's own; `advertise` overrides the address it hands clients.
-pub fn start_tansu(advertise: Option<&str>) -> String {
-    let tansu = std::env::var("KAFKARS_TANSU").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/kafkars/tansu-0.6.0/bin/tansu",
-            std::env::var("HOME").unwrap()
-        )
-    });
-    assert!(
-        std::path::Path::new(&tansu).exists(),
-        "no broker: set KAFKA_BROKERS, or install tansu with `node scripts/tansu.js`"
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    let advertised = advertise.unwrap_or(&address);
-    let script = format!(
-        "{tansu} broker --listener-url tcp://{address} --advertised-listener-url tcp://{advertised} \
-         --storage-engine memory://tansu/ >/dev/null 2>&1 & b=$!; \
-         while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $b",
-        parent = std::process::id()
-    );
-    // The watcher shell outlives this function on purpose; it stops tansu when we exit.
-    #[allow(clippy::zombie_processes)]
-    let _watcher = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .spawn()
-        .expect("start tansu");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(&address).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tansu did not listen on {address}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
+/// The stdin of every broker script started here: held open until this process exits.
+static HELD: Mutex<Vec<(Child, ChildStdin)>> = Mutex::new(Vec::new());
+
+/// Starts a broker of this test binary's own; `advertise` overrides the address it hands clients.
+pub fn start_broker(advertise: Option<&str>) -> Vec<String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/broker.js");
+    let mut command = Command::new("node");
+    command.arg(script);
+    if let Some(address) = advertise {
+        command.args(["--advertise", address]);
     }
-    address
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run `node scripts/broker.js`");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("read the broker's address");
+    assert!(
+        !line.trim().is_empty(),
+        "scripts/broker.js started no broker (see its error above)"
+    );
+    let stdin = child.stdin.take().unwrap();
+    HELD.lock().unwrap().push((child, stdin));
+    line.trim().split(',').map(str::to_string).collect()
 }
 
 pub fn cluster() -> Arc<Cluster> {
