@@ -19,6 +19,7 @@ use super::{
 };
 use crate::admin::{fetch_committed, list_offsets};
 use crate::error::{Error, Result};
+use crate::protocol::aborted::AbortedTransactions;
 use crate::protocol::records::{decode_batches, DecodedRecords};
 use crate::retry::retry;
 
@@ -231,6 +232,9 @@ struct Dispatched {
     batch_next: i64,
     /// Each record batch's first and last offset.
     spans: Vec<(i64, i64)>,
+    /// Every record was filtered out: as KafkaJS, the batch's end is committed only when an
+    /// autoCommitInterval or autoCommitThreshold says so, not as a handled batch's is.
+    filtered: bool,
 }
 
 async fn consume(
@@ -333,6 +337,7 @@ async fn consume(
             let Some((dispatched, outcome)) = next else {
                 break;
             };
+            let handled = !dispatched.filtered;
             settle(inner, positions, dispatched, outcome);
             if left {
                 continue;
@@ -345,7 +350,7 @@ async fn consume(
                 failures = 0;
                 backoff = inner.config.retry.initial_retry_time as f64;
             }
-            if run.auto_commit && !failed {
+            if run.auto_commit && !failed && handled {
                 if let Err(e) = commit_resolved(inner, events).await {
                     if is_rebalancing(&e) {
                         inner.rejoin.store(true, Ordering::SeqCst);
@@ -458,13 +463,19 @@ fn dispatch(
     if seeked {
         return None;
     }
-    let Some(last) = batch.records.records.last().map(|r| r.offset) else {
-        // Only control records or an empty range: step over it.
-        if let Some(next) = batch.records.next_offset {
-            positions.fetch.insert(tp.clone(), next);
-            inner.offsets.lock().unwrap().resolved.insert(tp, next);
+    let last = match (batch.records.records.last(), batch.records.last_offset) {
+        (Some(record), _) => record.offset,
+        // Every record filtered out (transaction markers, aborted records): KafkaJS still
+        // reports the batch (START_BATCH_PROCESS, batchSize 0) and resolves its last offset.
+        (None, Some(last)) => last,
+        (None, None) => {
+            // An empty range: step over it.
+            if let Some(next) = batch.records.next_offset {
+                positions.fetch.insert(tp.clone(), next);
+                inner.offsets.lock().unwrap().resolved.insert(tp, next);
+            }
+            return None;
         }
-        return None;
     };
     let spans = batch
         .records
@@ -482,6 +493,7 @@ fn dispatch(
         last,
         batch_next: batch.records.next_offset.unwrap_or(last + 1).max(last + 1),
         spans,
+        filtered: batch.records.records.is_empty(),
     })
 }
 
@@ -492,6 +504,7 @@ fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outc
         last,
         batch_next,
         spans,
+        ..
     } = dispatched;
     let Some(next) = outcome.next_offset else {
         return;
@@ -652,7 +665,15 @@ async fn fetch_all(
                 }
                 let mut records = DecodedRecords::default();
                 if let Some(raw) = p.records {
-                    decode_batches(raw, offset, &mut records).map_err(|e| e.at(&name, tp.1))?;
+                    let aborted = p.aborted_transactions.unwrap_or_default();
+                    let mut aborted = AbortedTransactions::new(
+                        aborted
+                            .iter()
+                            .map(|t| (*t.producer_id, t.first_offset))
+                            .collect(),
+                    );
+                    decode_batches(raw, offset, &mut aborted, &mut records)
+                        .map_err(|e| e.at(&name, tp.1))?;
                 }
                 batches.push(FetchedBatch {
                     topic: name.clone(),
