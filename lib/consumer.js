@@ -213,19 +213,51 @@ const createConsumer = ({ config, logger, options }) => {
     if (commitIsDue()) await commitResolved()
   }
 
+  // The first and last offset of messages [from, to) of a native batch, as KafkaJS's
+  // batch.firstOffset() and lastOffset(): at the batch's ends they take in the transaction
+  // markers and aborted records fetched with it, which the handler never sees.
+  const bounds = ({ offsets, firstOffset, lastOffset }, from, to) => [
+    from === 0 ? firstOffset : offsets[from],
+    to === offsets.length ? lastOffset : offsets[to - 1],
+  ]
+
   // START_BATCH_PROCESS's payload for messages [from, to) of a native batch.
-  const batchPayload = ({ topic, partition, highWatermark, offsets }, from, to) => {
-    const last = BigInt(highWatermark) - 1n
+  const batchPayload = (nativeBatch, from, to) => {
+    const { topic, partition, highWatermark } = nativeBatch
+    const [first, last] = bounds(nativeBatch, from, to)
+    const high = BigInt(highWatermark) - 1n
     return {
       topic,
       partition,
       highWatermark,
-      offsetLag: String(last - BigInt(offsets[to - 1])),
-      offsetLagLow: String(last - BigInt(offsets[from])),
+      offsetLag: String(high - BigInt(last)),
+      offsetLagLow: String(high - BigInt(first)),
       batchSize: to - from,
-      firstOffset: String(offsets[from]),
-      lastOffset: String(offsets[to - 1]),
+      firstOffset: String(first),
+      lastOffset: String(last),
     }
+  }
+
+  // A batch whose every record was filtered out (transaction markers, aborted records): KafkaJS
+  // reports it with batchSize 0 and resolves past it, committing only when a commit is due.
+  const onFilteredBatch = async nativeBatch => {
+    const { topic, partition, firstOffset, lastOffset } = nativeBatch
+    const key = tpKey(topic, partition)
+    const entry = { topic, partition, first: firstOffset, next: null, committed: null }
+    const stale = seeked.size > 0 && seeked.has(key)
+    if (!running || stale || (pausedSet.size > 0 && pausedSet.has(key))) return settled(entry, key, false)
+    inFlight.set(key, entry)
+    const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = runOptions
+    const instrumented = emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
+    const payload = instrumented ? batchPayload(nativeBatch, 0, 0) : null
+    const started = Date.now()
+    if (instrumented) emit(events.START_BATCH_PROCESS, payload)
+    entry.next = lastOffset + 1
+    if (autoCommit && (autoCommitInterval != null || autoCommitThreshold != null) && commitIsDue()) {
+      await commitResolved()
+    }
+    if (instrumented) emit(events.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
+    return settled(entry, key, false)
   }
 
   // A native batch cut into [from, to) runs of about maxBytesPerPartition of keys and values.
@@ -253,6 +285,7 @@ const createConsumer = ({ config, logger, options }) => {
     uncommittedElsewhere = nativeBatch.uncommitted
     lastCommit = Date.now() - nativeBatch.sinceCommit
     const { offsets } = nativeBatch
+    if (offsets.length === 0) return onFilteredBatch(nativeBatch)
     const first = offsets[0]
     const entry = { topic, partition, first, next: null, committed: null }
     inFlight.set(key, entry)
@@ -285,27 +318,24 @@ const createConsumer = ({ config, logger, options }) => {
           }
         } else {
           const messages = toMessages(nativeBatch, from, to)
+          const [first, last] = bounds(nativeBatch, from, to)
           const batch = {
             topic,
             partition,
             highWatermark,
             messages,
             isEmpty: () => messages.length === 0,
-            firstOffset: () => (messages.length === 0 ? null : messages[0].offset),
-            lastOffset: () =>
-              messages.length === 0
-                ? String(BigInt(highWatermark) - 1n)
-                : messages[messages.length - 1].offset,
-            offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(batch.lastOffset())),
-            offsetLagLow: () =>
-              messages.length === 0
-                ? '0'
-                : String(BigInt(highWatermark) - 1n - BigInt(messages[0].offset)),
+            firstOffset: () => String(first),
+            lastOffset: () => String(last),
+            offsetLag: () => String(BigInt(highWatermark) - 1n - BigInt(last)),
+            offsetLagLow: () => String(BigInt(highWatermark) - 1n - BigInt(first)),
           }
           await eachBatch({
             batch,
+            // As KafkaJS: resolving the last message resolves the markers after it too, which
+            // the handler cannot resolve (it never sees them), so the consumer does not stall.
             resolveOffset: offset => {
-              entry.next = Number(offset) + 1
+              entry.next = (Number(offset) === offsets[to - 1] ? last : Number(offset)) + 1
             },
             heartbeat,
             commitOffsetsIfNecessary,
@@ -314,7 +344,7 @@ const createConsumer = ({ config, logger, options }) => {
             isStale: () => seeked.size > 0 && seeked.has(key),
             pause: pauseFn(topic, partition),
           })
-          if (eachBatchAutoResolve) entry.next = offsets[to - 1] + 1
+          if (eachBatchAutoResolve) entry.next = last + 1
         }
       } catch (e) {
         lastHandlerError = e

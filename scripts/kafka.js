@@ -123,7 +123,7 @@ const serverProperties = ({ node, nodes, dir, settings }) => {
     'background.threads': 2,
     'num.replica.fetchers': 1,
     'log.cleaner.dedupe.buffer.size': 2097152,
-    ...settings,
+    ...(typeof settings === 'function' ? settings(node) : settings),
   }
   if (major(node.version) >= 4) {
     Object.assign(properties, {
@@ -259,8 +259,9 @@ class KafkaNode {
 /**
  * Starts a Kafka cluster of `nodes` combined nodes in `dataDir` (a new temp dir when absent).
  * A `dataDir` that holds a cluster from before is started again as it was: same ports, same data.
- * `settings` adds server.properties entries; `advertise` (one node) makes the client listener
- * advertise that address instead of its own.
+ * `settings` adds server.properties entries: an object for every node, or a function of the
+ * node (`{ id }`) for entries that differ per node, such as `broker.rack`; `advertise` (one
+ * node) makes the client listener advertise that address instead of its own.
  */
 const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise, version = kafkaVersion() } = {}) => {
   ensureKafka(version)

@@ -71,6 +71,10 @@ pub struct FetchedBatchOutput {
     pub header_index: Int32Array,
     pub offsets: Float64Array,
     pub timestamps: Float64Array,
+    /// The first and last offset fetched, transaction markers and aborted records included
+    /// (KafkaJS's `batch.firstOffset()` and `lastOffset()`); absent when nothing was.
+    pub first_offset: Option<f64>,
+    pub last_offset: Option<f64>,
     pub batch_contexts: Vec<BatchContext>,
     /// Messages resolved and not committed when the batch was handed out.
     pub uncommitted: f64,
@@ -277,6 +281,8 @@ fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
         header_index: header_index.into(),
         offsets: offsets.into(),
         timestamps: timestamps.into(),
+        first_offset: r.first_offset.map(|o| o as f64),
+        last_offset: r.last_offset.map(|o| o as f64),
         batch_contexts,
         uncommitted: batch.uncommitted as f64,
         since_commit: batch.since_commit.as_secs_f64() * 1000.0,

@@ -1,9 +1,11 @@
 //! The group consumer. `run` joins the group and spawns the runner, which fetches from each
-//! partition's leader and hands one batch at a time to the user's handler; heartbeats run on
-//! their own task so a slow handler does not cost the member its place in the group.
+//! partition's leader (or the replica in the consumer's rack) and hands one batch at a time to
+//! the user's handler; heartbeats run on their own task so a slow handler does not cost the
+//! member its place in the group.
 
 mod assigner;
 mod group;
+mod read_replicas;
 mod runner;
 
 use std::collections::{HashMap, HashSet};
@@ -247,6 +249,8 @@ struct Inner {
     seeks: Mutex<Vec<(String, i32, i64)>>,
     paused: Mutex<HashSet<(String, i32)>>,
     offsets: Mutex<Offsets>,
+    /// Partitions read from a follower in the consumer's rack rather than their leader.
+    read_replicas: Mutex<read_replicas::ReadReplicas>,
 }
 
 #[derive(Clone)]
@@ -269,6 +273,7 @@ impl Consumer {
                 seeks: Mutex::default(),
                 paused: Mutex::default(),
                 offsets: Mutex::default(),
+                read_replicas: Mutex::default(),
             }),
         }
     }

@@ -1,5 +1,6 @@
 //! The runner: one generation at a time, it resolves starting offsets, fetches from every
-//! leader, hands batches to the handler, tracks and commits positions.
+//! partition's leader (or preferred read replica), hands batches to the handler, tracks and
+//! commits positions.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -19,6 +20,7 @@ use super::{
 };
 use crate::admin::{fetch_committed, list_offsets};
 use crate::error::{Error, Result};
+use crate::protocol::aborted::AbortedTransactions;
 use crate::protocol::records::{decode_batches, DecodedRecords};
 use crate::retry::retry;
 
@@ -231,6 +233,9 @@ struct Dispatched {
     batch_next: i64,
     /// Each record batch's first and last offset.
     spans: Vec<(i64, i64)>,
+    /// Every record was filtered out: as KafkaJS, the batch's end is committed only when an
+    /// autoCommitInterval or autoCommitThreshold says so, not as a handled batch's is.
+    filtered: bool,
 }
 
 async fn consume(
@@ -333,6 +338,7 @@ async fn consume(
             let Some((dispatched, outcome)) = next else {
                 break;
             };
+            let handled = !dispatched.filtered;
             settle(inner, positions, dispatched, outcome);
             if left {
                 continue;
@@ -345,7 +351,7 @@ async fn consume(
                 failures = 0;
                 backoff = inner.config.retry.initial_retry_time as f64;
             }
-            if run.auto_commit && !failed {
+            if run.auto_commit && !failed && handled {
                 if let Err(e) = commit_resolved(inner, events).await {
                     if is_rebalancing(&e) {
                         inner.rejoin.store(true, Ordering::SeqCst);
@@ -458,13 +464,19 @@ fn dispatch(
     if seeked {
         return None;
     }
-    let Some(last) = batch.records.records.last().map(|r| r.offset) else {
-        // Only control records or an empty range: step over it.
-        if let Some(next) = batch.records.next_offset {
-            positions.fetch.insert(tp.clone(), next);
-            inner.offsets.lock().unwrap().resolved.insert(tp, next);
+    let last = match (batch.records.records.last(), batch.records.last_offset) {
+        (Some(record), _) => record.offset,
+        // Every record filtered out (transaction markers, aborted records): KafkaJS still
+        // reports the batch (START_BATCH_PROCESS, batchSize 0) and resolves its last offset.
+        (None, Some(last)) => last,
+        (None, None) => {
+            // An empty range: step over it.
+            if let Some(next) = batch.records.next_offset {
+                positions.fetch.insert(tp.clone(), next);
+                inner.offsets.lock().unwrap().resolved.insert(tp, next);
+            }
+            return None;
         }
-        return None;
     };
     let spans = batch
         .records
@@ -482,6 +494,7 @@ fn dispatch(
         last,
         batch_next: batch.records.next_offset.unwrap_or(last + 1).max(last + 1),
         spans,
+        filtered: batch.records.records.is_empty(),
     })
 }
 
@@ -492,6 +505,7 @@ fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outc
         last,
         batch_next,
         spans,
+        ..
     } = dispatched;
     let Some(next) = outcome.next_offset else {
         return;
@@ -528,8 +542,9 @@ async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink)
     let _ = group::leave(&inner.config, generation).await;
 }
 
-/// One Fetch per leader, concurrently, each reported as FETCH_START and FETCH; the batches
-/// that came back, partition by partition.
+/// One Fetch per broker read from (each partition's leader or preferred read replica),
+/// concurrently, each reported as FETCH_START and FETCH; the batches that came back, partition
+/// by partition.
 async fn fetch_all(
     inner: &Inner,
     positions: &mut Positions,
@@ -538,29 +553,34 @@ async fn fetch_all(
     let metadata = inner.cluster.metadata();
     let paused = inner.paused.lock().unwrap().clone();
     // Per partition: the position (records before it are skipped) and where the fetch starts.
-    let mut by_leader: HashMap<i32, Vec<(Tp, i64, i64)>> = HashMap::new();
-    for (tp, &offset) in &positions.fetch {
-        if paused.contains(tp) {
-            continue;
-        }
-        let from = match positions.batch_start.get(tp) {
-            Some(&base) if base <= offset => base,
-            _ => offset,
-        };
-        match metadata.leader(&tp.0, tp.1) {
-            Ok(leader) => by_leader
-                .entry(leader)
-                .or_default()
-                .push((tp.clone(), offset, from)),
-            Err(_) => {
-                inner
-                    .cluster
-                    .refresh_metadata(std::slice::from_ref(&tp.0), false)
-                    .await?;
+    let mut by_node: HashMap<i32, Vec<(Tp, i64, i64)>> = HashMap::new();
+    let mut unled = Vec::new();
+    {
+        let mut replicas = inner.read_replicas.lock().unwrap();
+        for (tp, &offset) in &positions.fetch {
+            if paused.contains(tp) {
+                continue;
+            }
+            let from = match positions.batch_start.get(tp) {
+                Some(&base) if base <= offset => base,
+                _ => offset,
+            };
+            match replicas.node_for(&metadata, tp) {
+                Ok(node) => by_node
+                    .entry(node)
+                    .or_default()
+                    .push((tp.clone(), offset, from)),
+                Err(_) => unled.push(tp.0.clone()),
             }
         }
     }
-    if by_leader.is_empty() {
+    for topic in unled {
+        inner
+            .cluster
+            .refresh_metadata(std::slice::from_ref(&topic), false)
+            .await?;
+    }
+    if by_node.is_empty() {
         // Nothing to fetch (all paused, or no assignment): wait as a fetch would.
         tokio::time::sleep(Duration::from_millis(
             inner.config.max_wait_time.max(100) as u64
@@ -568,51 +588,25 @@ async fn fetch_all(
         .await;
         return Ok(Vec::new());
     }
-    let config = &inner.config;
-    let requests = by_leader.into_iter().map(|(leader, parts)| async move {
+    let requests = by_node.into_iter().map(|(node, parts)| async move {
         let started = std::time::Instant::now();
-        events(ConsumerEvent::FetchStart { node_id: leader });
-        let conn = inner.cluster.broker(leader).await?;
-        let mut topics: Vec<FetchTopic> = Vec::new();
-        for ((topic, partition), _, from) in &parts {
-            let p = FetchPartition::default()
-                .with_partition(*partition)
-                .with_fetch_offset(*from)
-                .with_current_leader_epoch(-1)
-                .with_log_start_offset(-1)
-                .with_partition_max_bytes(config.max_bytes_per_partition);
-            match topics.iter_mut().find(|t| t.topic.as_str() == topic) {
-                Some(t) => t.partitions.push(p),
-                None => topics.push(
-                    FetchTopic::default()
-                        .with_topic(StrBytes::from_string(topic.clone()).into())
-                        .with_partitions(vec![p]),
-                ),
+        events(ConsumerEvent::FetchStart { node_id: node });
+        let response = fetch_from(inner, node, &parts).await;
+        if response.is_err() {
+            // A preferred replica that cannot be read from: the next fetch goes to the leader.
+            let mut replicas = inner.read_replicas.lock().unwrap();
+            for (tp, _, _) in &parts {
+                replicas.forget(tp);
             }
         }
-        let request = FetchRequest::default()
-            .with_replica_id((-1).into())
-            .with_max_wait_ms(config.max_wait_time)
-            .with_min_bytes(config.min_bytes)
-            .with_max_bytes(config.max_bytes)
-            .with_isolation_level(if config.read_uncommitted { 0 } else { 1 })
-            .with_session_id(0)
-            .with_session_epoch(-1)
-            .with_topics(topics)
-            .with_rack_id(StrBytes::from_string(config.rack_id.clone()));
-        let timeout = inner.cluster.config().request_timeout
-            + Duration::from_millis(config.max_wait_time.max(0) as u64);
-        let response = conn.send_with_timeout(&request, timeout).await?;
-        if response.error_code != 0 {
-            return Err(Error::protocol(response.error_code));
-        }
-        Ok::<_, Error>((leader, started.elapsed(), parts, response))
+        Ok::<_, Error>((node, started.elapsed(), parts, response?))
     });
     let mut batches = Vec::new();
     let mut stale = Vec::new();
     let mut first_error = None;
+    let max_age = inner.cluster.config().metadata_max_age;
     for result in futures::future::join_all(requests).await {
-        let (leader, duration, parts, response) = match result {
+        let (node, duration, parts, response) = match result {
             Ok(r) => r,
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -627,10 +621,24 @@ async fn fetch_all(
                 let Some(&(_, offset, _)) = parts.iter().find(|(t, _, _)| *t == tp) else {
                     continue;
                 };
+                inner.read_replicas.lock().unwrap().remember(
+                    &tp,
+                    *p.preferred_read_replica,
+                    max_age,
+                );
                 match p.error_code {
                     0 => {}
                     1 => {
-                        // OFFSET_OUT_OF_RANGE: restart where fromBeginning points.
+                        // OFFSET_OUT_OF_RANGE from a follower, which may lag its leader: the
+                        // next fetch asks the leader, before any reset.
+                        inner.read_replicas.lock().unwrap().forget(&tp);
+                        if metadata
+                            .leader(&tp.0, tp.1)
+                            .is_ok_and(|leader| leader != node)
+                        {
+                            continue;
+                        }
+                        // From the leader: restart where fromBeginning points.
                         let from_beginning = inner
                             .subscriptions
                             .lock()
@@ -646,13 +654,22 @@ async fn fetch_all(
                         continue;
                     }
                     _ => {
+                        inner.read_replicas.lock().unwrap().forget(&tp);
                         stale.push(name.clone());
                         continue;
                     }
                 }
                 let mut records = DecodedRecords::default();
                 if let Some(raw) = p.records {
-                    decode_batches(raw, offset, &mut records).map_err(|e| e.at(&name, tp.1))?;
+                    let aborted = p.aborted_transactions.unwrap_or_default();
+                    let mut aborted = AbortedTransactions::new(
+                        aborted
+                            .iter()
+                            .map(|t| (*t.producer_id, t.first_offset))
+                            .collect(),
+                    );
+                    decode_batches(raw, offset, &mut aborted, &mut records)
+                        .map_err(|e| e.at(&name, tp.1))?;
                 }
                 batches.push(FetchedBatch {
                     topic: name.clone(),
@@ -668,7 +685,7 @@ async fn fetch_all(
             }
         }
         events(ConsumerEvent::Fetch {
-            node_id: leader,
+            node_id: node,
             number_of_batches,
             duration,
         });
@@ -680,6 +697,50 @@ async fn fetch_all(
         Some(e) if batches.is_empty() => Err(e),
         _ => Ok(batches),
     }
+}
+
+/// One Fetch to `node` for `parts` (partition, position, where the fetch starts).
+async fn fetch_from(
+    inner: &Inner,
+    node: i32,
+    parts: &[(Tp, i64, i64)],
+) -> Result<kafka_protocol::messages::FetchResponse> {
+    let config = &inner.config;
+    let conn = inner.cluster.broker(node).await?;
+    let mut topics: Vec<FetchTopic> = Vec::new();
+    for ((topic, partition), _, from) in parts {
+        let p = FetchPartition::default()
+            .with_partition(*partition)
+            .with_fetch_offset(*from)
+            .with_current_leader_epoch(-1)
+            .with_log_start_offset(-1)
+            .with_partition_max_bytes(config.max_bytes_per_partition);
+        match topics.iter_mut().find(|t| t.topic.as_str() == topic) {
+            Some(t) => t.partitions.push(p),
+            None => topics.push(
+                FetchTopic::default()
+                    .with_topic(StrBytes::from_string(topic.clone()).into())
+                    .with_partitions(vec![p]),
+            ),
+        }
+    }
+    let request = FetchRequest::default()
+        .with_replica_id((-1).into())
+        .with_max_wait_ms(config.max_wait_time)
+        .with_min_bytes(config.min_bytes)
+        .with_max_bytes(config.max_bytes)
+        .with_isolation_level(if config.read_uncommitted { 0 } else { 1 })
+        .with_session_id(0)
+        .with_session_epoch(-1)
+        .with_topics(topics)
+        .with_rack_id(StrBytes::from_string(config.rack_id.clone()));
+    let timeout = inner.cluster.config().request_timeout
+        + Duration::from_millis(config.max_wait_time.max(0) as u64);
+    let response = conn.send_with_timeout(&request, timeout).await?;
+    if response.error_code != 0 {
+        return Err(Error::protocol(response.error_code));
+    }
+    Ok(response)
 }
 
 /// Commits everything resolved and not yet committed, reported to `events`.

@@ -1,5 +1,6 @@
 //! Wire formats kafkars writes itself; request and response messages come from kafka-protocol.
 
+pub mod aborted;
 pub mod error_codes;
 pub mod records;
 mod varint;

@@ -7,6 +7,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::compression::{self as codec, Compressor, Decompressor};
 
 use crate::error::{Error, Result};
+use crate::protocol::aborted::AbortedTransactions;
 use crate::protocol::varint::{get_varlong, put_varint, put_varlong, varlong_len};
 
 /// Compression codecs, numbered as KafkaJS's `CompressionTypes`.
@@ -238,6 +239,12 @@ pub struct DecodedRecords {
     pub headers: Vec<HeaderEntry>,
     /// The offset after the last whole batch read, control batches included.
     pub next_offset: Option<i64>,
+    /// The first and last offset at or after the fetch offset of every record read, control
+    /// records and aborted ones included: KafkaJS's `batch.firstOffset()` and `lastOffset()`,
+    /// so a batch's end is resolved past the transaction markers that follow its messages.
+    /// A dropped batch's records are not read: its own offsets bound them.
+    pub first_offset: Option<i64>,
+    pub last_offset: Option<i64>,
 }
 
 impl DecodedRecords {
@@ -256,9 +263,15 @@ fn corrupt(what: &str) -> Error {
     Error::kafka(format!("Corrupt record batch: {what}"))
 }
 
-/// Decodes every whole batch in `raw`, keeping records at or after `fetch_offset`. A batch cut
-/// short by the broker's size limit ends the loop: it is fetched whole next time.
-pub fn decode_batches(mut raw: Bytes, fetch_offset: i64, out: &mut DecodedRecords) -> Result<()> {
+/// Decodes every whole batch in `raw`, keeping records at or after `fetch_offset` that are
+/// neither control records nor in one of the `aborted` transactions. A batch cut short by the
+/// broker's size limit ends the loop: it is fetched whole next time.
+pub fn decode_batches(
+    mut raw: Bytes,
+    fetch_offset: i64,
+    aborted: &mut AbortedTransactions,
+    out: &mut DecodedRecords,
+) -> Result<()> {
     // Uncompressed, the records need about as many bytes as arrived: one allocation, no regrowth.
     out.data.reserve(raw.len());
     while raw.len() >= 17 {
@@ -309,9 +322,19 @@ pub fn decode_batches(mut raw: Bytes, fetch_offset: i64, out: &mut DecodedRecord
             base_sequence: batch.get_i32(),
         };
         let count = batch.get_i32();
-        out.next_offset = Some(base_offset + header.last_offset_delta as i64 + 1);
-        // Control records (transaction markers) are never handed to users.
-        if header.is_control || count <= 0 {
+        let last_offset = base_offset + header.last_offset_delta as i64;
+        out.next_offset = Some(last_offset + 1);
+        // Control records (transaction markers) are never handed to users, nor aborted records.
+        // Every batch, those before the fetch offset too, moves the aborted transactions on.
+        let abort_marker = header.is_control && control_type(&header, &batch)? == Some(ABORT);
+        let dropped = aborted.drops(&header, abort_marker) || header.is_control;
+        if count <= 0 || last_offset < fetch_offset {
+            continue;
+        }
+        if dropped {
+            out.first_offset
+                .get_or_insert(base_offset.max(fetch_offset));
+            out.last_offset = Some(last_offset);
             continue;
         }
         let start = out.data.len();
@@ -323,6 +346,34 @@ pub fn decode_batches(mut raw: Bytes, fetch_offset: i64, out: &mut DecodedRecord
         parse_records(out, start, count, &header, fetch_offset)?;
     }
     Ok(())
+}
+
+/// A control record's type: its key is a version (int16) and a type (int16).
+const ABORT: i16 = 0;
+
+/// The type of a control batch's record (Kafka writes one per batch, uncompressed), or `None`
+/// when its key is not a control key.
+fn control_type(header: &BatchHeader, records: &Bytes) -> Result<Option<i16>> {
+    let mut data = Vec::new();
+    let body: &[u8] = match header.compression {
+        0 => records,
+        c => {
+            decompress_into(c, &mut records.clone(), &mut data)?;
+            &data
+        }
+    };
+    let bad = || corrupt("control record runs past its batch");
+    let mut pos = 0;
+    get_varlong(body, &mut pos).ok_or_else(bad)?; // length
+    pos += 1; // attributes
+    get_varlong(body, &mut pos).ok_or_else(bad)?; // timestamp delta
+    get_varlong(body, &mut pos).ok_or_else(bad)?; // offset delta
+    let key = read_span(body, &mut pos, body.len()).ok_or_else(bad)?;
+    if key.len < 4 {
+        return Ok(None);
+    }
+    let at = key.start as usize + 2;
+    Ok(Some(i16::from_be_bytes([body[at], body[at + 1]])))
 }
 
 fn decompress_into(codec_id: i16, batch: &mut Bytes, out: &mut Vec<u8>) -> Result<()> {
@@ -381,6 +432,8 @@ fn parse_records(
             out.headers.truncate(headers_start as usize);
             continue;
         }
+        out.first_offset.get_or_insert(offset);
+        out.last_offset = Some(offset);
         let timestamp = if header.timestamp_type == 1 {
             header.max_timestamp
         } else {
@@ -440,7 +493,7 @@ mod tests {
     fn round_trip(compression: Compression) -> DecodedRecords {
         let batch = encode_batch(&sample(), compression, None).unwrap();
         let mut out = DecodedRecords::default();
-        decode_batches(batch, 0, &mut out).unwrap();
+        decode_batches(batch, 0, &mut AbortedTransactions::default(), &mut out).unwrap();
         out
     }
 
@@ -485,7 +538,13 @@ mod tests {
         let mut two = BytesMut::from(&one[..]);
         two.extend_from_slice(&one[..one.len() - 3]);
         let mut out = DecodedRecords::default();
-        decode_batches(two.freeze(), 0, &mut out).unwrap();
+        decode_batches(
+            two.freeze(),
+            0,
+            &mut AbortedTransactions::default(),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out.records.len(), 2);
         assert_eq!(out.next_offset, Some(2));
     }
@@ -496,7 +555,13 @@ mod tests {
             BytesMut::from(&encode_batch(&sample(), Compression::None, None).unwrap()[..]);
         let last = batch.len() - 1;
         batch[last] ^= 1;
-        let err = decode_batches(batch.freeze(), 0, &mut DecodedRecords::default()).unwrap_err();
+        let err = decode_batches(
+            batch.freeze(),
+            0,
+            &mut AbortedTransactions::default(),
+            &mut DecodedRecords::default(),
+        )
+        .unwrap_err();
         assert!(err.message.contains("CRC"), "{err}");
     }
 
@@ -506,11 +571,107 @@ mod tests {
         decode_batches(
             encode_batch(&sample(), Compression::None, None).unwrap(),
             1,
+            &mut AbortedTransactions::default(),
             &mut out,
         )
         .unwrap();
         assert_eq!(out.records.len(), 1);
         assert_eq!(out.records[0].offset, 1);
         assert!(out.headers.is_empty());
+    }
+
+    /// One record batch at `base_offset`: `value`'s record, transactional for `producer_id`
+    /// (-1: none), or that producer's control record of `marker` type (0 abort, 1 commit).
+    fn written(base_offset: i64, producer_id: i64, marker: Option<i16>) -> BytesMut {
+        let record = Record {
+            key: marker
+                .map(|t| Bytes::from([0, 0, t.to_be_bytes()[0], t.to_be_bytes()[1]].to_vec())),
+            value: Some(Bytes::from_static(b"v")),
+            headers: vec![],
+            timestamp: 0,
+        };
+        let stamp = (producer_id >= 0).then_some(ProducerStamp {
+            producer_id,
+            producer_epoch: 0,
+            base_sequence: 0,
+            transactional: true,
+        });
+        let mut batch =
+            BytesMut::from(&encode_batch([&record], Compression::None, stamp).unwrap()[..]);
+        batch[0..8].copy_from_slice(&base_offset.to_be_bytes());
+        if marker.is_some() {
+            batch[CRC_START + 1] |= 0x20;
+        }
+        let crc = crc32c::crc32c(&batch[CRC_START..]);
+        batch[17..21].copy_from_slice(&crc.to_be_bytes());
+        batch
+    }
+
+    /// Offsets 0 plain, 1 producer 7 (aborted), 2 producer 8, 3 producer 7's abort marker,
+    /// 4 producer 8's commit marker, 5 plain.
+    fn interleaved() -> Bytes {
+        let mut raw = BytesMut::new();
+        for batch in [
+            written(0, -1, None),
+            written(1, 7, None),
+            written(2, 8, None),
+            written(3, 7, Some(0)),
+            written(4, 8, Some(1)),
+            written(5, -1, None),
+        ] {
+            raw.extend_from_slice(&batch);
+        }
+        raw.freeze()
+    }
+
+    fn offsets(out: &DecodedRecords) -> Vec<i64> {
+        out.records.iter().map(|r| r.offset).collect()
+    }
+
+    #[test]
+    fn aborted_records_and_control_records_are_dropped_but_bound_the_range() {
+        let mut out = DecodedRecords::default();
+        let mut aborted = AbortedTransactions::new(vec![(7, 1)]);
+        decode_batches(interleaved(), 0, &mut aborted, &mut out).unwrap();
+        assert_eq!(offsets(&out), [0, 2, 5]);
+        assert_eq!(
+            (out.first_offset, out.last_offset, out.next_offset),
+            (Some(0), Some(5), Some(6))
+        );
+
+        // Fetched from the abort marker on: only markers and a plain record.
+        let mut out = DecodedRecords::default();
+        let mut aborted = AbortedTransactions::new(vec![(7, 1)]);
+        decode_batches(interleaved(), 3, &mut aborted, &mut out).unwrap();
+        assert_eq!(offsets(&out), [5]);
+        assert_eq!(out.first_offset, Some(3));
+    }
+
+    #[test]
+    fn without_aborted_transactions_only_control_records_are_dropped() {
+        let mut out = DecodedRecords::default();
+        decode_batches(
+            interleaved(),
+            0,
+            &mut AbortedTransactions::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(offsets(&out), [0, 1, 2, 5]);
+        assert_eq!(out.last_offset, Some(5));
+    }
+
+    #[test]
+    fn a_range_of_markers_alone_has_offsets_but_no_record() {
+        let mut markers = written(3, 7, Some(0));
+        markers.extend_from_slice(&written(4, 8, Some(1)));
+        let mut out = DecodedRecords::default();
+        let mut aborted = AbortedTransactions::default();
+        decode_batches(markers.freeze(), 3, &mut aborted, &mut out).unwrap();
+        assert!(out.records.is_empty());
+        assert_eq!(
+            (out.first_offset, out.last_offset, out.next_offset),
+            (Some(3), Some(4), Some(5))
+        );
     }
 }
