@@ -135,6 +135,9 @@ const createConsumer = ({ config, logger, options }) => {
         await admin.disconnect()
       }
     }
+    // As KafkaJS, a subscribe after connect loads the topics' metadata at once, so a topic that
+    // does not exist (and is not auto-created) fails it; before connect, `run` does it.
+    if (engine) await call(engine.subscribe(names, fromBeginning))
     for (const name of names) {
       subscriptions = subscriptions.filter(s => s.topic !== name).concat({ topic: name, fromBeginning })
     }
@@ -438,8 +441,8 @@ const createConsumer = ({ config, logger, options }) => {
   }
 
   const start = async () => {
-    for (const { topic, fromBeginning } of subscriptions) engine.subscribe(topic, fromBeginning)
     running = true
+    for (const { topic, fromBeginning } of subscriptions) await call(engine.subscribe([topic], fromBeginning))
     const { autoCommit = true, partitionsConsumedConcurrently = 1 } = runOptions
     // `undefined`, not null: the binding reads absent options as undefined.
     const protocols = nativeRoundRobin

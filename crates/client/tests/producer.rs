@@ -49,7 +49,10 @@ fn messages(n: usize, size: usize) -> Vec<Message> {
 async fn read_back(topic: &str, count: usize) -> (Vec<i64>, usize) {
     let consumer = Consumer::new(cluster(), ConsumerConfig::new(unique("reader")));
     consumer.connect().await.unwrap();
-    consumer.subscribe(topic, true);
+    consumer
+        .subscribe(&[topic.to_string()], true)
+        .await
+        .unwrap();
     let seen = Arc::new(Mutex::new((Vec::new(), 0usize)));
     let sink = seen.clone();
     let handler = Arc::new(move |batch: FetchedBatch| {

@@ -491,8 +491,11 @@ impl NativeConsumer {
     }
 
     #[napi]
-    pub fn subscribe(&self, topic: String, from_beginning: bool) {
-        self.consumer.subscribe(&topic, from_beginning);
+    pub async fn subscribe(&self, topics: Vec<String>, from_beginning: bool) -> Result<()> {
+        self.consumer
+            .subscribe(&topics, from_beginning)
+            .await
+            .map_err(to_napi)
     }
 
     /// Joins the group and consumes until `stop`; `onBatch` is held only while running, so a

@@ -84,6 +84,47 @@ impl Cluster {
         self.targets.lock().unwrap().extend(topics);
     }
 
+    /// Adds `topics` to the targets and, when that changed them, loads their metadata, as
+    /// KafkaJS's `addMultipleTargetTopics` does for a consumer's subscribe: only
+    /// LEADER_NOT_AVAILABLE is retried; any other error is returned as the broker gave it, and a
+    /// topic that does not exist (or may not be read) is no longer a target.
+    pub async fn add_target_topics(
+        &self,
+        topics: &[String],
+        allow_auto_create: bool,
+    ) -> Result<()> {
+        let (previous, targets) = {
+            let mut targets = self.targets.lock().unwrap();
+            let previous = targets.clone();
+            targets.extend(topics.iter().cloned());
+            (previous, targets.iter().cloned().collect::<Vec<_>>())
+        };
+        if targets.len() == previous.len() && self.refreshed_at.lock().unwrap().is_some() {
+            return Ok(());
+        }
+        let outcome = retry(&self.config.retry, |_| async {
+            match self.fetch_metadata(Some(&targets), allow_auto_create).await {
+                Err(e) if e.protocol_kind() == Some("LEADER_NOT_AVAILABLE") => Err(e),
+                other => Ok(other),
+            }
+        })
+        .await
+        .and_then(|attempt| attempt);
+        if let Err(e) = &outcome {
+            if matches!(
+                e.protocol_kind(),
+                Some(
+                    "UNKNOWN_TOPIC_OR_PARTITION"
+                        | "INVALID_TOPIC_EXCEPTION"
+                        | "TOPIC_AUTHORIZATION_FAILED"
+                )
+            ) {
+                *self.targets.lock().unwrap() = previous;
+            }
+        }
+        outcome
+    }
+
     /// Metadata for `topics`, fetched when missing; with `allow_auto_create` the broker may create them.
     pub async fn topics_metadata(
         &self,

@@ -291,13 +291,20 @@ impl Consumer {
             .is_some_and(|h| !h.is_finished())
     }
 
-    pub fn subscribe(&self, topic: &str, from_beginning: bool) {
+    /// Subscribes to `topics`, loading their metadata first as KafkaJS's subscribe does: a topic
+    /// the broker does not have (nor creates, under `allow_auto_topic_creation`) fails it.
+    pub async fn subscribe(&self, topics: &[String], from_beginning: bool) -> Result<()> {
+        self.inner
+            .cluster
+            .add_target_topics(topics, self.inner.config.allow_auto_topic_creation)
+            .await?;
         let mut subs = self.inner.subscriptions.lock().unwrap();
-        subs.retain(|s| s.topic != topic);
-        subs.push(Subscription {
-            topic: topic.to_string(),
+        subs.retain(|s| !topics.contains(&s.topic));
+        subs.extend(topics.iter().map(|topic| Subscription {
+            topic: topic.clone(),
             from_beginning,
-        });
+        }));
+        Ok(())
     }
 
     /// Joins the group, then consumes in the background. Resolves once the first join settled
