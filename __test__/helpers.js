@@ -25,6 +25,18 @@ const createTopic = async ({ topic = unique('topic'), partitions = 1, configEntr
   return topic
 }
 
+/** Partition 0's high watermark (its log end offset), as a string. */
+const highWatermark = async topic => {
+  const admin = newKafka().admin()
+  await admin.connect()
+  try {
+    const [{ high }] = await admin.fetchTopicOffsets(topic)
+    return high
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 const waitFor = async (predicate, { timeout = 60000, interval = 50, what = 'condition' } = {}) => {
   const deadline = Date.now() + timeout
   while (!(await predicate())) {
@@ -48,4 +60,15 @@ const consumeMessages = async ({ topic, count, groupId = unique('group'), consum
   return received
 }
 
-module.exports = { client, clientName, isKafkars, brokers, unique, newKafka, createTopic, waitFor, consumeMessages }
+module.exports = {
+  client,
+  clientName,
+  isKafkars,
+  brokers,
+  unique,
+  newKafka,
+  createTopic,
+  highWatermark,
+  waitFor,
+  consumeMessages,
+}

@@ -2,7 +2,7 @@
 // plain writes: readUncommitted false (KafkaJS's default, READ_COMMITTED) hands out committed
 // and non-transactional messages only; readUncommitted true hands out aborted ones too. Neither
 // hands out control records (transaction markers), and the group's position moves past them.
-const { newKafka, createTopic, unique, waitFor } = require('./helpers')
+const { newKafka, createTopic, unique, waitFor, highWatermark } = require('./helpers')
 
 // tansu 0.6 serves no EndTxn: a transaction there can be written to but never committed or aborted.
 const onTansu = process.env.KAFKARS_TEST_BROKER === 'tansu'
@@ -47,17 +47,6 @@ const writeInterleaved = async topic => {
     await inTransaction(two, ['d1'], 'commit')
   } finally {
     await Promise.all([plain.disconnect(), one.disconnect(), two.disconnect()])
-  }
-}
-
-const highWatermark = async topic => {
-  const admin = newKafka().admin()
-  await admin.connect()
-  try {
-    const [{ high }] = await admin.fetchTopicOffsets(topic)
-    return high
-  } finally {
-    await admin.disconnect()
   }
 }
 
