@@ -52,6 +52,7 @@ const accepts = (port, timeoutMs) =>
 
 const startTansu = async ({ port, dataDir, advertise } = {}) => {
   const bin = ensureTansu()
+  const started = Date.now()
   port = port || (await freePort())
   const address = `127.0.0.1:${port}`
   const logFile = path.join(os.tmpdir(), `kafkars-tansu-${port}.log`)
@@ -89,7 +90,7 @@ const startTansu = async ({ port, dataDir, advertise } = {}) => {
     await exited
     clearTimeout(timer)
   }
-  return { kind: 'tansu', version: VERSION, brokers: [address], port, stop, logFile, logFiles: [logFile], process: child }
+  return { kind: 'tansu', version: VERSION, brokers: [address], port, startMs: Date.now() - started, stop, logFile, logFiles: [logFile], process: child }
 }
 
 module.exports = { ensureTansu, startTansu }

@@ -46,6 +46,31 @@ where
     }
 }
 
+/// As `retry`, for KafkaJS's call sites that retry only the errors `retried` picks and `bail`
+/// with any other as it is, retriable or not (no `KafkaJSNumberOfRetriesExceeded` around it).
+pub async fn retry_only<T, F, Fut>(
+    config: &RetryConfig,
+    retried: impl Fn(&Error) -> bool,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    retry(config, |count| {
+        let outcome = attempt(count);
+        let retried = &retried;
+        async move {
+            match outcome.await {
+                Err(e) if retried(&e) => Err(e),
+                other => Ok(other),
+            }
+        }
+    })
+    .await
+    .and_then(|bailed_or_done| bailed_or_done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

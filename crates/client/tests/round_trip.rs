@@ -115,7 +115,10 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
     let group = unique("group");
     let consumer = Consumer::new(cluster(), ConsumerConfig::new(&group));
     consumer.connect().await.unwrap();
-    consumer.subscribe(&[topic.clone()], true).await.unwrap();
+    consumer
+        .subscribe(std::slice::from_ref(&topic), true)
+        .await
+        .unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let joined = Arc::new(Mutex::new(None));
     let handler_seen = seen.clone();

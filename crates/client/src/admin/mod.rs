@@ -13,7 +13,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::cluster::{Cluster, TopicMetadata};
 use crate::error::{Error, ErrorClass, Result};
-use crate::retry::retry;
+use crate::retry::{retry, retry_only};
 
 #[derive(Debug, Clone, Default)]
 pub struct NewTopic {
@@ -113,10 +113,15 @@ impl Admin {
                     })
                     .collect(),
             );
-        let response = retry(&self.cluster.config().retry, |_| async {
-            let conn = self.controller().await?;
-            conn.send(&request).await
-        })
+        // As KafkaJS: only NOT_CONTROLLER is retried; a broker that cannot be reached fails at once.
+        let response = retry_only(
+            &self.cluster.config().retry,
+            |e| e.protocol_kind() == Some("NOT_CONTROLLER"),
+            |_| async {
+                let conn = self.controller().await?;
+                conn.send(&request).await
+            },
+        )
         .await?;
         let mut created = Vec::new();
         let mut failure = None;
@@ -176,10 +181,10 @@ impl Admin {
         Ok(())
     }
 
+    /// The controller as fresh metadata names it (KafkaJS refreshes before each attempt, so a
+    /// NOT_CONTROLLER retry finds the new one).
     async fn controller(&self) -> Result<Arc<crate::network::Connection>> {
-        if self.cluster.metadata().brokers.is_empty() {
-            self.cluster.fetch_metadata(Some(&[]), false).await?;
-        }
+        self.cluster.fetch_metadata(Some(&[]), false).await?;
         let controller = self.cluster.metadata().controller_id;
         if controller >= 0 {
             self.cluster.broker(controller).await

@@ -16,7 +16,7 @@ pub use metadata::{Metadata, PartitionMetadata, TopicMetadata};
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorClass, Result};
 use crate::network::{Connection, RequestObserver, RequestSink};
-use crate::retry::retry;
+use crate::retry::{retry, retry_only};
 
 pub struct Cluster {
     config: ClientConfig,
@@ -102,14 +102,12 @@ impl Cluster {
         if targets.len() == previous.len() && self.refreshed_at.lock().unwrap().is_some() {
             return Ok(());
         }
-        let outcome = retry(&self.config.retry, |_| async {
-            match self.fetch_metadata(Some(&targets), allow_auto_create).await {
-                Err(e) if e.protocol_kind() == Some("LEADER_NOT_AVAILABLE") => Err(e),
-                other => Ok(other),
-            }
-        })
-        .await
-        .and_then(|attempt| attempt);
+        let outcome = retry_only(
+            &self.config.retry,
+            |e| e.protocol_kind() == Some("LEADER_NOT_AVAILABLE"),
+            |_| self.fetch_metadata(Some(&targets), allow_auto_create),
+        )
+        .await;
         if let Err(e) = &outcome {
             if matches!(
                 e.protocol_kind(),
