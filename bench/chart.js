@@ -1,4 +1,4 @@
-// Draws bench/results.json as an SVG bar chart: messages per second per client and workload,
+// Draws a bench/results-<broker kind>.json as an SVG bar chart beside it: messages per second per client and workload,
 // each workload on its own scale (the numbers are printed on the bars).
 const fs = require('node:fs')
 
@@ -47,8 +47,8 @@ const writeChart = (report, file) => {
 
 module.exports = { writeChart }
 
+// `node bench/chart.js bench/results-kafka.json` redraws that file's chart.
 if (require.main === module) {
-  const path = require('node:path')
-  const report = JSON.parse(fs.readFileSync(path.join(__dirname, 'results.json'), 'utf8'))
-  writeChart(report, path.join(__dirname, 'results.svg'))
+  const file = process.argv[2]
+  writeChart(JSON.parse(fs.readFileSync(file, 'utf8')), file.replace(/\.json$/, '.svg'))
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory while a consumer works through a large backlog: the fetch size bounds what a consumer
 // holds, so RSS should stay flat however long the backlog is. Each client runs in a process of
-// its own (RSS is per process), sampled every 50 ms; results go to bench/memory.json.
+// its own (RSS is per process), sampled every 50 ms; results go to bench/memory-<broker kind>.json.
 const { execFile } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -45,7 +45,7 @@ const child = args =>
   )
 
 const main = async () => {
-  const { startBroker } = require('../scripts/broker')
+  const { startBroker, describeBroker } = require('../scripts/broker')
   const { Kafka, logLevel } = require('..')
   const broker = await startBroker()
   try {
@@ -70,10 +70,11 @@ const main = async () => {
     }
     const report = {
       date: new Date().toISOString(),
+      broker: `${describeBroker(broker)}, loopback`,
       workload: `eachMessage over backlogs of ${BACKLOGS.join(' and ')} × ${VALUE.length}-byte messages, default fetch sizes, maxWaitTimeInMs 10`,
       results,
     }
-    fs.writeFileSync(path.join(__dirname, 'memory.json'), JSON.stringify(report, null, 2) + '\n')
+    fs.writeFileSync(path.join(__dirname, `memory-${broker.kind}.json`), JSON.stringify(report, null, 2) + '\n')
     console.log(JSON.stringify(results, null, 2))
   } finally {
     await broker.stop()

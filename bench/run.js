@@ -7,7 +7,7 @@ const { execFile } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { startBroker } = require('../scripts/broker')
+const { startBroker, describeBroker } = require('../scripts/broker')
 const { librdkafkaPython } = require('../scripts/librdkafka')
 const { writeChart } = require('./chart')
 
@@ -175,13 +175,15 @@ const summarize = runs => {
   return { msgsPerSec: Math.round(median(rate)), cpuMicrosPerMsg: +median(cpuPerMessage).toFixed(2) }
 }
 
-// A broker for one client's round, with the consumers' backlog written when `seed`. The
-// embedded tansu is started afresh each time: tansu 0.6 slows once a client has loaded it
-// (kafkars' single sends measured ~15% slower on a broker KafkaJS had just used than on a fresh
-// one), which would make each client's figure depend on who ran before it. KAFKA_BROKERS is
-// used as it is.
+// A broker for one client's round, with the consumers' backlog written when `seed`. A broker
+// the bench starts (Apache Kafka or tansu, as KAFKARS_TEST_BROKER picks) is started afresh each
+// time: tansu 0.6 slows once a client has loaded it (kafkars' single sends measured ~15% slower
+// on a broker KafkaJS had just used than on a fresh one), which would make each client's figure
+// depend on who ran before it. KAFKA_BROKERS is used as it is.
+let brokerUsed
 const withBroker = async (seed, fn) => {
   const broker = await startBroker()
+  brokerUsed = brokerUsed || broker
   try {
     if (!seed) return await fn({ brokers: broker.brokers })
     const kafka = new MODULES.kafkars.Kafka({ clientId: 'bench', brokers: broker.brokers, logLevel: 0 })
@@ -242,7 +244,7 @@ const main = async () => {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
-    broker: process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'tansu 0.6.0 (memory://), loopback',
+    broker: `${describeBroker(brokerUsed)}, loopback`,
     workload: {
       messageBytes: VALUE.length,
       acks: -1,
@@ -255,8 +257,10 @@ const main = async () => {
     results,
     runs,
   }
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n')
-  writeChart(report, path.join(__dirname, 'results.svg'))
+  // One file per kind of broker, so that runs on Apache Kafka and on tansu stand side by side.
+  const file = path.join(__dirname, `results-${brokerUsed.kind}`)
+  fs.writeFileSync(`${file}.json`, JSON.stringify(report, null, 2) + '\n')
+  writeChart(report, `${file}.svg`)
   console.log(JSON.stringify(results, null, 2))
 }
 

@@ -32,7 +32,15 @@ const startBroker = async ({ own = false, kind = brokerKind(), ...options } = {}
   return kind === 'kafka' ? startKafka(options) : startTansu(options)
 }
 
-module.exports = { brokerKind, startBroker }
+/** What a started broker is, for reports: 'Apache Kafka 4.4.0 (KRaft, 1 node)', say. */
+const describeBroker = broker => {
+  if (broker.external) return `KAFKA_BROKERS (${broker.brokers.join(',')})`
+  if (broker.kind === 'tansu') return `tansu ${broker.version} (memory://)`
+  const nodes = broker.brokers.length
+  return `Apache Kafka ${broker.version} (KRaft, ${nodes} node${nodes === 1 ? '' : 's'})`
+}
+
+module.exports = { brokerKind, startBroker, describeBroker }
 
 // `node scripts/broker.js [--advertise host:port]`: starts a private broker of the kind the switch
 // picks, prints its addresses (comma-separated) on one line, and stops it when standard input
