@@ -317,8 +317,15 @@ const revive = value => {
 
 const protocolError = ({ message, type, code, retriable }) => ({ message, type, code, retriable })
 
+// The engine names a broker 'host:port'; KafkaJSConnectionClosedError takes the two apart.
+const hostAndPort = broker => {
+  const colon = broker.lastIndexOf(':')
+  return { host: broker.slice(0, colon), port: Number(broker.slice(colon + 1)) }
+}
+
 // Constructors whose arguments are not `(message, fields)`; each is called as KafkaJS calls it.
 const builders = {
+  KafkaJSConnectionClosedError: f => new KafkaJSConnectionClosedError(f.message, hostAndPort(f.broker)),
   KafkaJSProtocolError: f => new KafkaJSProtocolError(protocolError(f)),
   KafkaJSOffsetOutOfRange: f => new KafkaJSOffsetOutOfRange(protocolError(f), f),
   KafkaJSMemberIdRequired: f => new KafkaJSMemberIdRequired(protocolError(f), f),

@@ -65,7 +65,18 @@ pub struct Error {
     /// For `KafkaJSNumberOfRetriesExceeded`: how many retries ran and the last backoff (ms).
     pub retry_count: Option<u32>,
     pub retry_time: Option<u64>,
+    /// For `KafkaJSRequestTimeoutError`: the request that timed out.
+    pub request: Option<TimedOutRequest>,
     pub cause: Option<Box<Error>>,
+}
+
+/// What KafkaJSRequestTimeoutError tells of its request: its correlation id, and when it was
+/// created and written (ms since the epoch; their difference is KafkaJS's `pendingDuration`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimedOutRequest {
+    pub correlation_id: i32,
+    pub created_at: f64,
+    pub sent_at: f64,
 }
 
 impl Error {
@@ -81,6 +92,7 @@ impl Error {
             partition: None,
             retry_count: None,
             retry_time: None,
+            request: None,
             cause: None,
         }
     }
@@ -129,13 +141,19 @@ impl Error {
         e
     }
 
-    pub fn request_timeout(broker: &str, api: &str, timeout_ms: u64) -> Self {
+    pub fn request_timeout(
+        broker: &str,
+        api: &str,
+        timeout_ms: u64,
+        request: TimedOutRequest,
+    ) -> Self {
         let mut e = Error::new(
             ErrorClass::RequestTimeout,
             format!("Request {api} to {broker} timed out after {timeout_ms}ms"),
             true,
         );
         e.broker = Some(broker.to_string());
+        e.request = Some(request);
         e
     }
 

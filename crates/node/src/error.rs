@@ -3,6 +3,7 @@
 //! here are not `instanceof Error` inside Jest's VM context.
 
 use kafkars_client::Error;
+use serde_json::{Map, Value};
 
 /// Prefix of a native rejection's message that `lib/errors.js` recognises.
 pub const MARKER: &str = "kafkars-error:";
@@ -17,66 +18,52 @@ pub fn to_message(e: &Error) -> String {
 }
 
 pub fn to_json(e: &Error) -> String {
-    let mut out = String::from("{");
-    field(&mut out, "name", &quote(e.class.name()));
-    field(&mut out, "message", &quote(&e.message));
-    field(
-        &mut out,
-        "retriable",
-        if e.retriable { "true" } else { "false" },
-    );
-    if let Some(b) = &e.broker {
-        field(&mut out, "broker", &quote(b));
-    }
-    if let Some(code) = e.errno {
-        field(&mut out, "code", &quote(code));
-    }
-    if let Some(p) = &e.protocol {
-        field(&mut out, "type", &quote(p.kind));
-        field(&mut out, "code", &p.code.to_string());
-    }
-    if let Some(t) = &e.topic {
-        field(&mut out, "topic", &quote(t));
-    }
-    if let Some(p) = e.partition {
-        field(&mut out, "partition", &p.to_string());
-    }
-    if let Some(n) = e.retry_count {
-        field(&mut out, "retryCount", &n.to_string());
-    }
-    if let Some(n) = e.retry_time {
-        field(&mut out, "retryTime", &n.to_string());
-    }
-    if let Some(c) = &e.cause {
-        field(&mut out, "cause", &to_json(c));
-    }
-    out.push('}');
-    out
+    description(e).to_string()
 }
 
-fn field(out: &mut String, key: &str, value: &str) {
-    if out.len() > 1 {
-        out.push(',');
+/// KafkaJS's fields of `e`, as `lib/errors.js` reads them.
+fn description(e: &Error) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), e.class.name().into());
+    out.insert("message".into(), e.message.clone().into());
+    out.insert("retriable".into(), e.retriable.into());
+    if let Some(b) = &e.broker {
+        out.insert("broker".into(), b.clone().into());
     }
-    out.push_str(&quote(key));
-    out.push(':');
-    out.push_str(value);
+    if let Some(code) = e.errno {
+        out.insert("code".into(), code.into());
+    }
+    if let Some(p) = &e.protocol {
+        out.insert("type".into(), p.kind.into());
+        out.insert("code".into(), p.code.into());
+    }
+    if let Some(t) = &e.topic {
+        out.insert("topic".into(), t.clone().into());
+    }
+    if let Some(p) = e.partition {
+        out.insert("partition".into(), p.into());
+    }
+    if let Some(n) = e.retry_count {
+        out.insert("retryCount".into(), n.into());
+    }
+    if let Some(n) = e.retry_time {
+        out.insert("retryTime".into(), n.into());
+    }
+    if let Some(r) = &e.request {
+        out.insert("correlationId".into(), r.correlation_id.into());
+        out.insert("createdAt".into(), r.created_at.into());
+        out.insert("sentAt".into(), r.sent_at.into());
+        out.insert("pendingDuration".into(), (r.sent_at - r.created_at).into());
+    }
+    if let Some(c) = &e.cause {
+        out.insert("cause".into(), description(c));
+    }
+    Value::Object(out)
 }
 
 /// A JSON string literal.
 pub fn quote(s: &str) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => q.push_str("\\\""),
-            '\\' => q.push_str("\\\\"),
-            c if (c as u32) < 0x20 => q.push_str(&format!("\\u{:04x}", c as u32)),
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
+    Value::from(s).to_string()
 }
 
 /// The error a caught panic becomes: a bug in kafkars, said as such.

@@ -15,7 +15,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
 use crate::network::versions::{max_version, ApiVersionTable};
 
@@ -146,7 +146,8 @@ impl Connection {
         timeout: Option<Duration>,
     ) -> Result<R::Response> {
         let sink = self.observer.sink();
-        let created_at = if sink.is_some() { now_ms() } else { 0.0 };
+        // Two clock reads a request (not a message): the timeout error and the events need them.
+        let created_at = now_ms();
         let (correlation_id, frame) = self.encode(request, version)?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(correlation_id, tx);
@@ -158,7 +159,7 @@ impl Connection {
             self.pending.lock().unwrap().remove(&correlation_id);
             return Err(e);
         }
-        let sent_at = if sink.is_some() { now_ms() } else { 0.0 };
+        let sent_at = now_ms();
         let info = |size: usize| RequestInfo {
             broker: self.address.clone(),
             client_id: self.client_id.to_string(),
@@ -182,10 +183,16 @@ impl Connection {
                     sink(RequestEvent::Timeout(info(0)));
                 }
                 let api = format!("{:?}", api_key::<R>());
+                let request = TimedOutRequest {
+                    correlation_id,
+                    created_at,
+                    sent_at,
+                };
                 return Err(Error::request_timeout(
                     &self.address,
                     &api,
                     timeout.as_millis() as u64,
+                    request,
                 ));
             }
         };
