@@ -35,7 +35,8 @@ describeOnKafka('a three-node Kafka cluster (skipped unless KAFKARS_TEST_BROKER=
   }
   // Every replica in sync (a restarted node caught up, so losing another one still leaves
   // min.insync.replicas). A node that has not heard of a new topic yet answers
-  // UNKNOWN_TOPIC_OR_PARTITION, which KafkaJS's `waitForLeaders` does not wait out: asked again.
+  // UNKNOWN_TOPIC_OR_PARTITION, which KafkaJS's `waitForLeaders` (on by default) does not wait
+  // out, failing createTopics: asked again here instead.
   const waitForFullIsr = (topic, what) =>
     waitFor(
       async () => {
@@ -51,6 +52,7 @@ describeOnKafka('a three-node Kafka cluster (skipped unless KAFKARS_TEST_BROKER=
   const createTopic = async ({ partitions }) => {
     const topic = unique('cluster')
     await admin.createTopics({
+      waitForLeaders: false,
       topics: [{ topic, numPartitions: partitions, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
     })
     await waitForFullIsr(topic, `the leaders and replicas of ${topic}`)
@@ -237,6 +239,12 @@ describeOnKafka('a three-node Kafka cluster (skipped unless KAFKARS_TEST_BROKER=
     const topic = await createTopic({ partitions: 1 })
     const dead = cluster.nodes[0]
     await dead.kill()
+    // Until the controller fences it (3 s), the dead node can still lead in the metadata, and a
+    // new KafkaJS client then fails for good on its refused connection (connectBroker bails):
+    // this test is about the seed list alone, so it starts once the leaders have moved.
+    const ledByDead = async () =>
+      (await Promise.all([topic, '__consumer_offsets'].map(partitionsOf))).flat().some(p => p.leader === dead.id)
+    await waitFor(async () => !(await ledByDead()), { timeout: 30000, interval: 200, what: `leaders away from node ${dead.id}` })
     const brokers = [dead.address, ...cluster.nodes.filter(n => n !== dead).map(n => n.address)]
 
     const producer = kafka({ brokers }).producer()
