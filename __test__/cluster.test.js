@@ -2,6 +2,7 @@
 // producer (acks -1) and a consumer group carry on through a leader's SIGKILL and restart without
 // losing an acknowledged message, a producer that cached an old leader finds the new one, and a
 // dead first seed does not stop a client from bootstrapping. Both clients must pass all of it.
+const fs = require('node:fs')
 const { startBroker } = require('../scripts/broker')
 const { client, clientName, unique, waitFor } = require('./helpers')
 
@@ -70,7 +71,9 @@ describeOnKafka('a three-node Kafka cluster (skipped unless KAFKARS_TEST_BROKER=
   })
   afterAll(async () => {
     if (admin) await admin.disconnect()
-    if (cluster) await cluster.stop()
+    if (!cluster) return
+    await cluster.stop()
+    fs.rmSync(cluster.dataDir, { recursive: true, force: true })
   }, 60000)
 
   test('a topic of replication factor 3 spreads its partition leaders over the brokers, every replica in sync', async () => {
