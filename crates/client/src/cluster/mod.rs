@@ -4,6 +4,7 @@
 mod metadata;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -26,6 +27,8 @@ pub struct Cluster {
     connections: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
     /// The seed broker that answered, named when an advertised address turns out unreachable.
     bootstrap: Mutex<Option<String>>,
+    /// Which seed the next bootstrap tries first.
+    next_seed: AtomicUsize,
     /// Topics the client works with; refreshes ask for these.
     targets: Mutex<HashSet<String>>,
     requests: Arc<RequestObserver>,
@@ -39,6 +42,7 @@ impl Cluster {
             refreshed_at: Mutex::default(),
             connections: tokio::sync::Mutex::default(),
             bootstrap: Mutex::default(),
+            next_seed: AtomicUsize::new(0),
             targets: Mutex::default(),
             requests: Arc::default(),
         })
@@ -205,11 +209,11 @@ impl Cluster {
                 "Failed to connect: brokers parameter should not be empty",
             ));
         }
-        // Start at a random seed, as KafkaJS does, so clients spread over the seed list.
-        let start = rand::random_range(0..seeds.len());
+        // KafkaJS's order: the seeds as listed, each try moving on to the next, so a client
+        // starts at the first and a later bootstrap does not return to a seed that just failed.
         let mut last = None;
-        for i in 0..seeds.len() {
-            let seed = &seeds[(start + i) % seeds.len()];
+        for _ in 0..seeds.len() {
+            let seed = &seeds[self.next_seed.fetch_add(1, Ordering::Relaxed) % seeds.len()];
             match self.connect_to(seed).await {
                 Ok(c) => {
                     *self.bootstrap.lock().unwrap() = Some(seed.clone());

@@ -695,7 +695,19 @@ async fn fetch_all(
     }
     match first_error {
         Some(e) if batches.is_empty() => Err(e),
-        _ => Ok(batches),
+        Some(_) => {
+            // A leader that could not be reached (killed, say) stays in the cached metadata
+            // until a refresh names its successor; the other leaders' data must not hide that,
+            // or its partitions would wait for a fetch round in which nothing else arrives.
+            // One round trip, no retries: failing, it is tried again next round, and the
+            // batches stand either way.
+            let mut topics: Vec<String> = positions.fetch.keys().map(|tp| tp.0.clone()).collect();
+            topics.sort_unstable();
+            topics.dedup();
+            let _ = inner.cluster.fetch_metadata(Some(&topics), false).await;
+            Ok(batches)
+        }
+        None => Ok(batches),
     }
 }
 
