@@ -63,6 +63,12 @@ describe('send fields out of range', () => {
   let topic
   beforeAll(async () => {
     topic = await createTopic({ partitions: 2 })
+    // Kafka may answer NOT_LEADER_OR_FOLLOWER for a moment after creating a topic: one retried
+    // write to each partition first, so that the unretried sends below meet a ready topic.
+    const warmUp = newKafka().producer()
+    await warmUp.connect()
+    await warmUp.send({ topic, messages: [0, 1].map(partition => ({ value: 'ready', partition })) })
+    await warmUp.disconnect()
     producer = newKafka({ retry: { retries: 0 } }).producer()
     await producer.connect()
   })
