@@ -67,7 +67,14 @@ describe('a private broker', () => {
     expect(error).toBeInstanceOf(client().KafkaJSNumberOfRetriesExceeded)
     expect(error.retriable).toBe(false)
     expect(error.cause).toBeInstanceOf(client().KafkaJSRequestTimeoutError)
-    expect(error.cause.retriable).toBe(true)
+    expect(error.cause).toMatchObject({
+      retriable: true,
+      broker: broker.brokers[0],
+      correlationId: expect.any(Number),
+      createdAt: expect.any(Number),
+      sentAt: expect.any(Number),
+      pendingDuration: expect.any(Number),
+    })
     expect(timeouts[0]).toEqual({
       broker: expect.any(String),
       clientId: expect.any(String),

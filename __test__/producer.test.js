@@ -70,7 +70,12 @@ kafkaOnly('a message larger than the topic allows fails with MESSAGE_TOO_LARGE, 
   const producer = await connected()
   const outcome = await producer.send({ topic, messages: [{ value: Buffer.alloc(5000, 'x') }] }).catch(e => e)
   await producer.disconnect()
-  expect([outcome.name, outcome.type, outcome.retriable]).toEqual(['KafkaJSProtocolError', 'MESSAGE_TOO_LARGE', false])
+  expect([outcome.name, outcome.type, outcome.code, outcome.retriable]).toEqual([
+    'KafkaJSProtocolError',
+    'MESSAGE_TOO_LARGE',
+    10,
+    false,
+  ])
   expect(await highWatermark(topic)).toBe('0')
 })
 

@@ -77,3 +77,59 @@ pub fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
         "The kafkars engine panicked (a bug in kafkars): {cause}"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafkars_client::cluster::Metadata;
+    use kafkars_client::error::{ErrorClass, TimedOutRequest};
+
+    /// What each kind of engine error crosses as; `__test__/error-classes.test.js` rebuilds the
+    /// same descriptions and compares them with KafkaJS's own errors.
+    const FIXTURE: &str = include_str!("../../../__test__/fixtures/engine-errors.json");
+
+    fn engine_errors() -> Vec<(&'static str, Error)> {
+        let broker = "127.0.0.1:9092";
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let mut create_topic = Error::protocol(40).at("orders", -1);
+        create_topic.class = ErrorClass::CreateTopic;
+        let request = TimedOutRequest {
+            correlation_id: 7,
+            created_at: 1000.0,
+            sent_at: 1002.0,
+        };
+        vec![
+            ("connection closed", Error::connection_closed(broker)),
+            (
+                "connection refused",
+                Error::io(broker, "Connection error: connection refused", &refused),
+            ),
+            (
+                "request timeout",
+                Error::request_timeout(broker, "Produce", 30000, request),
+            ),
+            (
+                "retries exceeded",
+                Error::retries_exceeded(Error::connection_closed(broker), 5, 300),
+            ),
+            ("protocol error", Error::protocol(10).at("orders", 0)),
+            ("offset out of range", Error::protocol(1).at("orders", 3)),
+            ("topic creation", create_topic),
+            (
+                "topic metadata not loaded",
+                Metadata::default().loaded_topic("orders").unwrap_err(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn engine_errors_cross_as_the_fixture_describes() {
+        let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+        let errors = engine_errors();
+        assert_eq!(errors.len(), fixture.as_object().unwrap().len());
+        for (case, error) in errors {
+            let crossed: Value = serde_json::from_str(&to_json(&error)).unwrap();
+            assert_eq!(crossed, fixture[case], "{case}");
+        }
+    }
+}

@@ -95,11 +95,13 @@ impl Metadata {
     /// The topic's metadata, or KafkaJS's retriable error for a topic it does not hold.
     pub fn loaded_topic(&self, topic: &str) -> Result<&Arc<TopicMetadata>> {
         self.topic(topic).ok_or_else(|| {
-            Error::new(
+            let mut e = Error::new(
                 ErrorClass::TopicMetadataNotLoaded,
                 format!("Topic metadata not loaded for {topic}"),
                 true,
-            )
+            );
+            e.topic = Some(topic.to_string());
+            e
         })
     }
 
