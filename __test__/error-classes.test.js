@@ -33,6 +33,8 @@ const asKafkajs = {
   'offset out of range': () =>
     new kafkajs.KafkaJSOffsetOutOfRange(protocol(engineErrors['offset out of range']), { topic: 'orders', partition: 3 }),
   'topic creation': () => new kafkajs.KafkaJSCreateTopicError(protocol(engineErrors['topic creation']), 'orders'),
+  'broker not found': () => new kafkajs.KafkaJSBrokerNotFound('Broker 3 not found in the cached metadata'),
+  'coordinator not found': () => new kafkajs.KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator'),
   'topic metadata not loaded': () =>
     new kafkajs.KafkaJSTopicMetadataNotLoaded('Topic metadata not loaded', { topic: 'orders' }),
 }

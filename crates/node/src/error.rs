@@ -119,6 +119,23 @@ mod tests {
                 "topic metadata not loaded",
                 Metadata::default().loaded_topic("orders").unwrap_err(),
             ),
+            // The cluster raises these two inline, with no fields beyond KafkaJS's.
+            (
+                "broker not found",
+                Error::new(
+                    ErrorClass::BrokerNotFound,
+                    "Broker 3 not found in the cached metadata",
+                    true,
+                ),
+            ),
+            (
+                "coordinator not found",
+                Error::new(
+                    ErrorClass::GroupCoordinatorNotFound,
+                    "Failed to find group coordinator for orders-app",
+                    false,
+                ),
+            ),
         ]
     }
 
