@@ -46,7 +46,7 @@ idempotentTest('an idempotent producer stamps batches with its producer id and r
   expect([contexts[0].firstSequence, contexts[2].firstSequence]).toEqual([0, 2])
 })
 
-transactionTest('a transaction writes stamped batches and commits its offsets with them', async () => {
+transactionTest('a transaction commits its messages and offsets together; an aborted one drops both', async () => {
   const topic = await createTopic()
   const groupId = unique('txn-offsets')
   const producer = newKafka().producer({
@@ -66,8 +66,10 @@ transactionTest('a transaction writes stamped batches and commits its offsets wi
     await expect(txn.send({ topic, messages: [{ value: 'late' }] })).rejects.toThrow(
       'Cannot continue to use transaction once ended'
     )
+    // An aborted transaction's offsets are dropped with its messages: the group stays at 1.
     const aborted = await producer.transaction()
     await aborted.send({ topic, messages: [{ value: 'aborted' }] })
+    await aborted.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '2' }] }] })
     await aborted.abort()
     // A plain message after the aborted one: once it is read, the aborted one was passed over.
     const plain = newKafka().producer()
