@@ -98,13 +98,18 @@ const ALL = ['p1', 'a1', 'a2', 'b1', 'b2', 'p2', 'c1', 'x1', 'y1', 'x2', 'y2', '
 kafkaOnly('isolation levels over interleaved transactions', () => {
   let topic
   let high
+  // Eighteen offsets: the twelve messages and the six transactions' markers, the last at 17.
+  // The broker writes a transaction's markers after EndTxn has answered, so the log is complete
+  // only once its end offset reaches them all.
   beforeAll(async () => {
     topic = await createTopic()
     await writeInterleaved(topic)
-    high = Number(await highWatermark(topic))
+    high = ALL.length + 6
+    await waitFor(async () => Number(await highWatermark(topic)) === high, {
+      what: `the last transaction marker of ${topic}`,
+    })
   })
 
-  // Eighteen offsets: the twelve messages and six markers, the last at offset 17.
   const waitForCommit = async (groupId, offset) =>
     waitFor(async () => (await committedOffset(groupId, topic)) === String(offset), {
       what: `group ${groupId} to commit ${offset} on ${topic}`,
