@@ -1,6 +1,6 @@
 // When offsets are committed (autoCommitThreshold, eachBatch's commitOffsetsIfNecessary and
 // uncommittedOffsets), partitionsConsumedConcurrently, and the fetch and batch events' payloads.
-const { newKafka, createTopic, unique, waitFor } = require('./helpers')
+const { newKafka, createTopic, unique, waitFor, committedOffset } = require('./helpers')
 
 const produce = async (topic, messages) => {
   const producer = newKafka().producer()
@@ -10,17 +10,6 @@ const produce = async (topic, messages) => {
 }
 
 const values = n => Array.from({ length: n }, (_, i) => ({ value: `v${i}` }))
-
-const committedOffset = async (groupId, topic) => {
-  const admin = newKafka().admin()
-  await admin.connect()
-  try {
-    const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })
-    return partitions[0].offset
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 test('autoCommitThreshold commits inside a batch every N messages, and at its end', async () => {
   const topic = await createTopic()

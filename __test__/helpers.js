@@ -37,6 +37,18 @@ const highWatermark = async topic => {
   }
 }
 
+/** What `groupId` has committed for partition 0 of `topic`, as a string ('-1' for nothing). */
+const committedOffset = async (groupId, topic) => {
+  const admin = newKafka().admin()
+  await admin.connect()
+  try {
+    const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return partitions[0].offset
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 const waitFor = async (predicate, { timeout = 60000, interval = 50, what = 'condition' } = {}) => {
   const deadline = Date.now() + timeout
   while (!(await predicate())) {
@@ -69,6 +81,7 @@ module.exports = {
   newKafka,
   createTopic,
   highWatermark,
+  committedOffset,
   waitFor,
   consumeMessages,
 }

@@ -2,7 +2,7 @@
 // plain writes: readUncommitted false (KafkaJS's default, READ_COMMITTED) hands out committed
 // and non-transactional messages only; readUncommitted true hands out aborted ones too. Neither
 // hands out control records (transaction markers), and the group's position moves past them.
-const { newKafka, createTopic, unique, waitFor, highWatermark } = require('./helpers')
+const { newKafka, createTopic, unique, waitFor, highWatermark, committedOffset } = require('./helpers')
 
 // tansu 0.6 serves no EndTxn: a transaction there can be written to but never committed or aborted.
 const onTansu = process.env.KAFKARS_TEST_BROKER === 'tansu'
@@ -47,17 +47,6 @@ const writeInterleaved = async topic => {
     await inTransaction(two, ['d1'], 'commit')
   } finally {
     await Promise.all([plain.disconnect(), one.disconnect(), two.disconnect()])
-  }
-}
-
-const committedOffset = async (groupId, topic) => {
-  const admin = newKafka().admin()
-  await admin.connect()
-  try {
-    const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })
-    return partitions[0].offset
-  } finally {
-    await admin.disconnect()
   }
 }
 
