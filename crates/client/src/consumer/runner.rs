@@ -122,6 +122,7 @@ pub(super) async fn run(
             Ok(p) => p,
             Err(error) if is_rebalancing(&error) => continue,
             Err(error) => {
+                leave_crashed(&inner).await;
                 events(ConsumerEvent::Crash {
                     error,
                     handler_failed: false,
@@ -151,6 +152,7 @@ pub(super) async fn run(
                 });
             }
             Exit::Crash(error, handler_failed) => {
+                leave_crashed(&inner).await;
                 events(ConsumerEvent::Crash {
                     error,
                     handler_failed,
@@ -282,7 +284,7 @@ async fn consume(
                 }
             }
             _ => tokio::select! {
-                r = fetch_all(inner, positions, events) => r,
+                r = fetch_all(inner, positions, inner.config.max_wait_time, events) => r,
                 _ = inner.wake.notified() => continue,
             },
         };
@@ -421,13 +423,33 @@ impl Prefetch {
                     .insert((batch.topic.clone(), batch.partition), next);
             }
         }
+        // Caught up, the broker would hold the fetch for maxWaitTimeInMs, and with it every
+        // request behind it on the connection: the refetch after a handler failure, a seek, or a
+        // restarted member's first fetch. So it asks only for what is there; the fetch after the
+        // handler waits for more.
+        let caught_up = batches.iter().all(|b| {
+            let end = if inner.config.read_uncommitted || b.last_stable_offset < 0 {
+                b.high_watermark
+            } else {
+                b.last_stable_offset
+            };
+            ahead
+                .fetch
+                .get(&(b.topic.clone(), b.partition))
+                .is_some_and(|next| *next >= end)
+        });
+        let max_wait = if caught_up {
+            0
+        } else {
+            inner.config.max_wait_time
+        };
         let (inner, events) = (inner.clone(), events.clone());
         let mut fetching = Positions {
             fetch: ahead.fetch.clone(),
             batch_start: HashMap::new(),
         };
         let handle = tokio::spawn(async move {
-            let result = fetch_all(&inner, &mut fetching, &events).await;
+            let result = fetch_all(&inner, &mut fetching, max_wait, &events).await;
             (fetching, result)
         });
         Some(Prefetch {
@@ -531,6 +553,16 @@ fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outc
     }
 }
 
+/// A crashed member leaves the group before the crash is reported, as KafkaJS's crash handler
+/// disconnects: a restart then joins at once, where a member left behind would hold the rebalance
+/// until its session expired.
+async fn leave_crashed(inner: &Inner) {
+    let generation = inner.generation.lock().unwrap().take();
+    if let Some(generation) = generation {
+        let _ = group::leave(&inner.config, &generation).await;
+    }
+}
+
 async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink) {
     inner.rejoin.store(true, Ordering::SeqCst);
     events(ConsumerEvent::Warn {
@@ -548,6 +580,7 @@ async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink)
 async fn fetch_all(
     inner: &Inner,
     positions: &mut Positions,
+    max_wait: i32,
     events: &EventSink,
 ) -> Result<Vec<FetchedBatch>> {
     let metadata = inner.cluster.metadata();
@@ -591,7 +624,7 @@ async fn fetch_all(
     let requests = by_node.into_iter().map(|(node, parts)| async move {
         let started = std::time::Instant::now();
         events(ConsumerEvent::FetchStart { node_id: node });
-        let response = fetch_from(inner, node, &parts).await;
+        let response = fetch_from(inner, node, &parts, max_wait).await;
         if response.is_err() {
             // A preferred replica that cannot be read from: the next fetch goes to the leader.
             let mut replicas = inner.read_replicas.lock().unwrap();
@@ -711,11 +744,13 @@ async fn fetch_all(
     }
 }
 
-/// One Fetch to `node` for `parts` (partition, position, where the fetch starts).
+/// One Fetch to `node` for `parts` (partition, position, where the fetch starts), held by the
+/// broker up to `max_wait` ms for `min_bytes`.
 async fn fetch_from(
     inner: &Inner,
     node: i32,
     parts: &[(Tp, i64, i64)],
+    max_wait: i32,
 ) -> Result<kafka_protocol::messages::FetchResponse> {
     let config = &inner.config;
     let conn = inner.cluster.broker(node).await?;
@@ -738,7 +773,7 @@ async fn fetch_from(
     }
     let request = FetchRequest::default()
         .with_replica_id((-1).into())
-        .with_max_wait_ms(config.max_wait_time)
+        .with_max_wait_ms(max_wait)
         .with_min_bytes(config.min_bytes)
         .with_max_bytes(config.max_bytes)
         .with_isolation_level(if config.read_uncommitted { 0 } else { 1 })
@@ -746,8 +781,8 @@ async fn fetch_from(
         .with_session_epoch(-1)
         .with_topics(topics)
         .with_rack_id(StrBytes::from_string(config.rack_id.clone()));
-    let timeout = inner.cluster.config().request_timeout
-        + Duration::from_millis(config.max_wait_time.max(0) as u64);
+    let timeout =
+        inner.cluster.config().request_timeout + Duration::from_millis(max_wait.max(0) as u64);
     let response = conn.send_with_timeout(&request, timeout).await?;
     if response.error_code != 0 {
         return Err(Error::protocol(response.error_code));
