@@ -139,7 +139,7 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
             }
             BatchOutcome {
                 next_offset: r.records.last().map(|x| x.offset + 1),
-                failed: false,
+                ..BatchOutcome::default()
             }
         }
         .boxed()

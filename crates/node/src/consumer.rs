@@ -88,6 +88,8 @@ pub struct BatchResult {
     /// The offset after the last message handled, as a string; null when none was.
     pub next_offset: Option<String>,
     pub failed: bool,
+    /// The handler threw an error KafkaJS's retrier gives up on at once.
+    pub non_retriable: bool,
 }
 
 #[napi(object)]
@@ -525,6 +527,7 @@ impl NativeConsumer {
                 let failed = BatchOutcome {
                     next_offset: None,
                     failed: true,
+                    non_retriable: false,
                 };
                 let Ok(promise) = on_batch.call_async_catch(to_output(batch)).await else {
                     return failed;
@@ -533,6 +536,7 @@ impl NativeConsumer {
                     Ok(result) => BatchOutcome {
                         next_offset: result.next_offset.and_then(|o| o.parse().ok()),
                         failed: result.failed,
+                        non_retriable: result.non_retriable,
                     },
                     Err(_) => failed,
                 }

@@ -125,6 +125,9 @@ pub struct BatchOutcome {
     pub next_offset: Option<i64>,
     /// The handler threw; the message at `next_offset` (or the batch's first) is delivered again.
     pub failed: bool,
+    /// What it threw is an error KafkaJS's retrier does not retry (marked `retriable: false`,
+    /// or a TypeError and its kin): the consumer crashes at once instead.
+    pub non_retriable: bool,
 }
 
 pub type BatchHandler = Arc<dyn Fn(FetchedBatch) -> BoxFuture<'static, BatchOutcome> + Send + Sync>;

@@ -306,6 +306,7 @@ async fn consume(
         // Up to `concurrency` partitions' batches at once; each fetch holds one per partition.
         let mut handling = FuturesUnordered::new();
         let mut failed = false;
+        let mut non_retriable = false;
         let mut left = false;
         loop {
             while handling.len() < concurrency && !failed {
@@ -347,6 +348,7 @@ async fn consume(
             }
             if outcome.failed {
                 failed = true;
+                non_retriable |= outcome.non_retriable;
                 continue;
             }
             if !failed {
@@ -367,6 +369,10 @@ async fn consume(
         if failed {
             if run.auto_commit {
                 let _ = commit_resolved(inner, events).await;
+            }
+            if non_retriable {
+                let error = Error::non_retriable("The eachMessage/eachBatch handler failed");
+                return Exit::Crash(error, true);
             }
             if failures >= inner.config.retry.retries {
                 let error = Error::retries_exceeded(
