@@ -93,8 +93,7 @@ const createConsumer = ({ config, logger, options }) => {
   }
 
   const connect = async () => {
-    const client = await nativeClientOptions(config, effectiveRetry)
-    engine = new native.NativeConsumer(client, {
+    engine = new native.NativeConsumer(await nativeClientOptions(config), {
       groupId,
       sessionTimeout,
       rebalanceTimeout,
@@ -135,7 +134,8 @@ const createConsumer = ({ config, logger, options }) => {
     let names = wanted.filter(t => typeof t === 'string')
     const patterns = wanted.filter(t => t instanceof RegExp)
     if (patterns.length > 0) {
-      const admin = new native.NativeAdmin(await nativeClientOptions(config, effectiveRetry))
+      // KafkaJS lists them through the consumer's cluster: the Kafka-level retry.
+      const admin = new native.NativeAdmin(await nativeClientOptions(config), retryOptions(config.retry))
       try {
         await call(admin.connect())
         const all = await call(admin.listTopics())

@@ -20,7 +20,7 @@ use support::{cluster, unique};
 
 async fn topic() -> String {
     let topic = unique("producer");
-    let admin = Admin::new(cluster());
+    let admin = Admin::new(cluster(), support::retry());
     admin.connect().await.unwrap();
     let new = NewTopic {
         topic: topic.clone(),

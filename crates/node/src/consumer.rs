@@ -35,7 +35,9 @@ pub struct ConsumerOptions {
     pub read_uncommitted: bool,
     pub allow_auto_topic_creation: bool,
     pub rack_id: Option<String>,
-    pub retry: Option<RetryOptions>,
+    /// How joining, fetching offsets and the handler retry: the Kafka-level `retry` merged with
+    /// the consumer's.
+    pub retry: RetryOptions,
     /// KafkaJS's `metadataMaxAge`, in milliseconds.
     pub metadata_max_age: Option<f64>,
 }
@@ -442,7 +444,7 @@ pub struct NativeConsumer {
 impl NativeConsumer {
     #[napi(constructor)]
     pub fn new(client: ClientOptions, options: ConsumerOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(None, options.metadata_max_age));
+        let cluster = Cluster::new(client.to_config(options.metadata_max_age));
         let mut config = ConsumerConfig::new(options.group_id);
         config.session_timeout = options.session_timeout;
         config.rebalance_timeout = options.rebalance_timeout;
@@ -454,10 +456,7 @@ impl NativeConsumer {
         config.read_uncommitted = options.read_uncommitted;
         config.allow_auto_topic_creation = options.allow_auto_topic_creation;
         config.rack_id = options.rack_id.unwrap_or_default();
-        config.retry = options
-            .retry
-            .as_ref()
-            .map_or(client.to_config(None, None).retry, Into::into);
+        config.retry = (&options.retry).into();
         NativeConsumer {
             consumer: Consumer::new(cluster.clone(), config),
             cluster,

@@ -383,7 +383,10 @@ impl Consumer {
 
     /// The group as its coordinator describes it.
     pub async fn describe_group(&self) -> Result<crate::admin::GroupDescription> {
-        crate::admin::describe_group(&self.inner.cluster, &self.inner.config.group_id).await
+        let Inner {
+            cluster, config, ..
+        } = &*self.inner;
+        crate::admin::describe_group(cluster, &config.retry, &config.group_id).await
     }
 
     /// Commits explicit offsets for the current generation; returns the COMMIT_OFFSETS event.

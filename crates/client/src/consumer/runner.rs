@@ -168,6 +168,7 @@ pub(super) async fn run(
 async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Positions> {
     let committed = fetch_committed(
         &inner.cluster,
+        &inner.config.retry,
         &inner.config.group_id,
         &generation.assignment,
     )
@@ -196,7 +197,15 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
         }
         if !missing.is_empty() {
             let timestamp = if from_beginning { -2 } else { -1 };
-            for (p, offset) in list_offsets(&inner.cluster, topic, &missing, timestamp).await? {
+            for (p, offset) in list_offsets(
+                &inner.cluster,
+                &inner.config.retry,
+                topic,
+                &missing,
+                timestamp,
+            )
+            .await?
+            {
                 positions.fetch.insert((topic.clone(), p), offset);
             }
         }
@@ -685,7 +694,10 @@ async fn fetch_all(
                             .iter()
                             .any(|s| s.topic == name && s.from_beginning);
                         let ts = if from_beginning { -2 } else { -1 };
-                        if let Ok(o) = list_offsets(&inner.cluster, &name, &[tp.1], ts).await {
+                        if let Ok(o) =
+                            list_offsets(&inner.cluster, &inner.config.retry, &name, &[tp.1], ts)
+                                .await
+                        {
                             if let Some(&(_, reset)) = o.first() {
                                 positions.fetch.insert(tp, reset);
                             }
