@@ -140,7 +140,9 @@ pub(super) async fn run(
         ));
         let exit = consume(&inner, &generation, &mut positions, &run, &handler, &events).await;
         heartbeats.abort();
-        if run.auto_commit && !matches!(exit, Exit::Left) {
+        // Stopping commits nothing more, as in KafkaJS: each handled batch was committed as it
+        // finished, and what a batch of markers alone resolved waits for a commit that is due.
+        if run.auto_commit && matches!(exit, Exit::Rejoin | Exit::Crash(..)) {
             let _ = commit_resolved(&inner, &events).await;
         }
         match exit {
