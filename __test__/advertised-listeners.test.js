@@ -24,7 +24,8 @@ test('requests after bootstrap fail, naming the bootstrap broker, the advertised
   await admin.disconnect()
   // KafkaJS retries topic creation only on NOT_CONTROLLER: the connection error comes as it is.
   expect(error).toBeInstanceOf(client().KafkaJSConnectionError)
-  expect(error.message).toContain(UNREACHABLE)
+  expect(error).toMatchObject({ broker: UNREACHABLE, code: 'ECONNREFUSED' })
+  expect(error.message).toContain(`Connection error: connect ECONNREFUSED ${UNREACHABLE}`)
   // KafkaJS says only that the advertised address refused the connection; kafkars says why.
   if (isKafkars) {
     expect(error.message).toContain(broker.brokers[0])

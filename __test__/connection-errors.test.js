@@ -1,7 +1,7 @@
 // Connection errors carry KafkaJS's fields, filled from what the engine saw: the broker's
 // `host:port` (and for a closed connection its host and port apart), Node's socket error code,
-// and the retrier's count and time around them. Each failure is made by a TCP server or port of
-// the test's own.
+// and the retrier's count and time around them; the message is KafkaJS's, from Node's. Each
+// failure is made by a TCP server, port or host name of the test's own.
 const net = require('node:net')
 const { client, newKafka } = require('./helpers')
 
@@ -36,20 +36,76 @@ test('a broker that closes the connection mid-request: KafkaJSConnectionClosedEr
   }
 })
 
-test('a refused connection: KafkaJSConnectionError with the broker and ECONNREFUSED', async () => {
-  // A port that was free a moment ago: nothing listens on it.
+/** A port that was free a moment ago: nothing listens on it. */
+const closedPort = async () => {
   const { server, address } = await closingServer()
   await new Promise(resolve => server.close(resolve))
+  return address
+}
+
+test('a refused connection: KafkaJSConnectionError with the broker, ECONNREFUSED and Node\'s message', async () => {
+  const address = await closedPort()
   const error = await newKafka({ brokers: [address], ...quick })
     .producer()
     .connect()
     .catch(e => e)
+  const message = `Connection error: connect ECONNREFUSED ${address}`
   expect(error).toBeInstanceOf(client().KafkaJSNumberOfRetriesExceeded)
+  expect(error.message).toBe(message)
+  expect(error.broker).toBeUndefined()
   expect(error.cause).toBeInstanceOf(client().KafkaJSConnectionError)
   expect(error.cause).toMatchObject({
     name: 'KafkaJSConnectionError',
+    message,
     retriable: true,
     broker: address,
     code: 'ECONNREFUSED',
+  })
+})
+
+test('a broker whose name does not resolve: KafkaJSConnectionError with ENOTFOUND and Node\'s message', async () => {
+  // .invalid never resolves (RFC 6761).
+  const address = 'no-such-broker.invalid:9092'
+  const error = await newKafka({ brokers: [address], ...quick })
+    .admin()
+    .connect()
+    .catch(e => e)
+  const message = 'Connection error: getaddrinfo ENOTFOUND no-such-broker.invalid'
+  expect(error).toBeInstanceOf(client().KafkaJSNumberOfRetriesExceeded)
+  expect(error.message).toBe(message)
+  expect(error.broker).toBeUndefined()
+  expect(error.cause).toMatchObject({
+    name: 'KafkaJSConnectionError',
+    message,
+    retriable: true,
+    broker: address,
+    code: 'ENOTFOUND',
+  })
+})
+
+// Each client's cluster connects with the Kafka-level retry alone; the client's own `retry`
+// (the consumer's defaulting to `{ retries: 5 }`) is for its operations.
+describe.each([
+  ['producer', (kafka, retry) => kafka.producer({ retry })],
+  ['consumer', (kafka, retry) => kafka.consumer({ groupId: 'never-joins', retry })],
+  ['admin', (kafka, retry) => kafka.admin({ retry })],
+])('%s.connect() to a closed port', (_, create) => {
+  // 100, 150 and 225 ms apart (multiplier 1.5 under NODE_ENV=test, ±2% jitter): ~475 ms.
+  const kafkaRetry = { retries: 3, initialRetryTime: 100 }
+
+  test.each([
+    ['no retry of its own', undefined],
+    ['a retry of its own', { retries: 1, initialRetryTime: 10 }],
+  ])('with %s retries by the Kafka-level retry', async (__, ownRetry) => {
+    const kafka = newKafka({ brokers: [await closedPort()], retry: kafkaRetry })
+    const started = Date.now()
+    const error = await create(kafka, ownRetry)
+      .connect()
+      .catch(e => e)
+    const elapsed = Date.now() - started
+    expect(error).toBeInstanceOf(client().KafkaJSNumberOfRetriesExceeded)
+    expect(error.retryCount).toBe(3)
+    expect(elapsed).toBeGreaterThanOrEqual(450)
+    expect(elapsed).toBeLessThan(2000)
   })
 })

@@ -15,7 +15,8 @@ const createAdmin = ({ config, logger, options }) => {
 
   const connect = async () => {
     engine = new native.NativeAdmin(
-      await nativeClientOptions(config, retryOptions(config.retry, options.retry))
+      await nativeClientOptions(config),
+      retryOptions(config.retry, options.retry)
     )
     observeRequests(engine)
     await call(engine.connect())

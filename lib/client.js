@@ -1,5 +1,9 @@
 // What every kafkars client shares: the native binding, option defaults, retry merging and the
 // seed broker list (which KafkaJS lets be an async function, called on each connect).
+//
+// Retry, as KafkaJS resolves it: each client's cluster (connecting, metadata, coordinators)
+// retries by the Kafka-level `retry` alone; the client's own operations by the Kafka-level one
+// merged with the client's (the consumer's defaulting to `{ retries: 5 }`).
 const native = require('../native')
 const { KafkaJSNonRetriableError, errorFromNative } = require('./errors')
 
@@ -10,7 +14,11 @@ const RETRY_DEFAULTS =
     ? { maxRetryTime: 1000, initialRetryTime: 50, factor: 0.02, multiplier: 1.5, retries: 15 }
     : { maxRetryTime: 30000, initialRetryTime: 300, factor: 0.2, multiplier: 2, retries: 5 }
 
-const retryOptions = (...layers) => Object.assign({}, RETRY_DEFAULTS, ...layers.filter(Boolean))
+const retryOptions = (...layers) => {
+  const retry = Object.assign({}, RETRY_DEFAULTS, ...layers.filter(Boolean))
+  // The engine counts retries in 32 bits; more is as good as endless.
+  return { ...retry, retries: Math.min(retry.retries, 0xffffffff) }
+}
 
 const resolveBrokers = async brokers => {
   const list = typeof brokers === 'function' ? await brokers() : brokers
@@ -25,13 +33,13 @@ const resolveBrokers = async brokers => {
 }
 
 /** The options object every native class takes, with brokers resolved now. */
-const nativeClientOptions = async (config, retry) => ({
+const nativeClientOptions = async config => ({
   clientId: config.clientId || 'kafkajs',
   brokers: await resolveBrokers(config.brokers),
   connectionTimeout: config.connectionTimeout ?? 1000,
   requestTimeout: config.requestTimeout ?? 30000,
   enforceRequestTimeout: config.enforceRequestTimeout ?? true,
-  retry,
+  retry: retryOptions(config.retry),
 })
 
 /** Awaits a native call, turning its rejection into the KafkaJS error class. */

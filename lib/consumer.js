@@ -17,6 +17,15 @@ const RECORD_OVERHEAD = 20
 
 const rootCause = e => (e && e.cause ? rootCause(e.cause) : e)
 
+// KafkaJS's retrier gives up at once on these, and on errors marked `retriable: false`.
+const UNRECOVERABLE_ERRORS = ['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']
+const isRetriable = e => (e.retriable || e.retriable !== false) && !UNRECOVERABLE_ERRORS.includes(e.name)
+
+// What a handler's throw amounts to in KafkaJS: logging it reads `e.stack`, which for null or
+// undefined throws this TypeError, and that is what fails the batch.
+const handlerFailure = e =>
+  e == null ? new TypeError(`Cannot read properties of ${e} (reading 'stack')`) : e
+
 // One string per topic-partition, for Sets of them.
 const tpKey = (topic, partition) => `${topic}\u0000${partition}`
 
@@ -84,8 +93,7 @@ const createConsumer = ({ config, logger, options }) => {
   }
 
   const connect = async () => {
-    const client = await nativeClientOptions(config, effectiveRetry)
-    engine = new native.NativeConsumer(client, {
+    engine = new native.NativeConsumer(await nativeClientOptions(config), {
       groupId,
       sessionTimeout,
       rebalanceTimeout,
@@ -126,7 +134,8 @@ const createConsumer = ({ config, logger, options }) => {
     let names = wanted.filter(t => typeof t === 'string')
     const patterns = wanted.filter(t => t instanceof RegExp)
     if (patterns.length > 0) {
-      const admin = new native.NativeAdmin(await nativeClientOptions(config, effectiveRetry))
+      // KafkaJS lists them through the consumer's cluster: the Kafka-level retry.
+      const admin = new native.NativeAdmin(await nativeClientOptions(config), retryOptions(config.retry))
       try {
         await call(admin.connect())
         const all = await call(admin.listTopics())
@@ -349,37 +358,45 @@ const createConsumer = ({ config, logger, options }) => {
           })
           if (eachBatchAutoResolve) entry.next = last + 1
         }
-      } catch (e) {
+      } catch (thrown) {
+        const e = handlerFailure(thrown)
         lastHandlerError = e
-        if (!(e instanceof KafkaJSError)) {
+        if (thrown != null && !(e instanceof KafkaJSError)) {
           consumerLogger.error(`Error when calling ${eachMessage ? 'eachMessage' : 'eachBatch'}`, {
             topic,
             partition,
-            stack: e && e.stack,
+            stack: e.stack,
             error: e,
           })
         }
-        return settled(entry, key, true)
+        return settled(entry, key, true, !isRetriable(e))
       }
       if (instrumented) emit(events.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
     }
     return settled(entry, key, false)
   }
 
-  const settled = (entry, key, failed) => {
+  const settled = (entry, key, failed, nonRetriable = false) => {
     inFlight.delete(key)
-    return { nextOffset: entry.next == null ? null : String(entry.next), failed }
+    // `undefined`, not null, for no offset: the binding cannot read null as an absent string,
+    // and would take the whole answer for a failure.
+    return { nextOffset: entry.next == null ? undefined : String(entry.next), failed, nonRetriable }
   }
 
   const onCrash = async ({ error: description, handlerFailed }) => {
     running = false
-    const error =
-      handlerFailed && lastHandlerError
+    // The engine gave up on the handler's error after its retries, or at once on one KafkaJS's
+    // retrier does not retry.
+    const error = !handlerFailed
+      ? errorFromNative({ message: `kafkars-error:${JSON.stringify(description)}` })
+      : description.retryCount != null
         ? new KafkaJSNumberOfRetriesExceeded(lastHandlerError, {
             retryCount: description.retryCount,
             retryTime: description.retryTime,
           })
-        : errorFromNative({ message: `kafkars-error:${JSON.stringify(description)}` })
+        : new KafkaJSNonRetriableError(lastHandlerError, {
+            cause: lastHandlerError.cause || lastHandlerError,
+          })
     consumerLogger.error(`Crash: ${error.name}: ${error.message}`, {
       groupId,
       retryCount: error.retryCount,

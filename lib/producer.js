@@ -156,15 +156,12 @@ const createProducer = ({ config, logger, options }) => {
   }
 
   const connect = async () => {
-    const client = await nativeClientOptions(config, retryOptions(config.retry, retry))
-    // The engine counts retries in 32 bits; more is as good as endless.
-    client.retry.retries = Math.min(client.retry.retries, 0xffffffff)
     engine = new native.NativeProducer(
-      client,
+      await nativeClientOptions(config),
       {
         allowAutoTopicCreation,
         partitioner,
-        retry: client.retry,
+        retry: retryOptions(config.retry, retry),
         maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
         metadataMaxAge,
         idempotent,

@@ -34,6 +34,9 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// How long cached metadata is trusted before it is fetched again (KafkaJS's `metadataMaxAge`).
     pub metadata_max_age: Duration,
+    /// The cluster's own retries (connecting, metadata, finding a coordinator): KafkaJS's
+    /// Kafka-level `retry`. The producer's, consumer's and admin's operations retry as their
+    /// own config says (KafkaJS: the Kafka-level `retry` merged with theirs).
     pub retry: RetryConfig,
 }
 

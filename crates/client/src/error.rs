@@ -112,11 +112,33 @@ impl Error {
         e
     }
 
-    /// A socket error, with Node's code for it as KafkaJS reports it.
-    pub fn io(broker: &str, message: impl Into<String>, e: &std::io::Error) -> Self {
-        use std::io::ErrorKind::*;
+    /// A socket error in `syscall` (`connect`, `write`) as KafkaJS reports Node's: the code
+    /// Node names it by, and Node's message (`connect ECONNREFUSED host:port`,
+    /// `getaddrinfo ENOTFOUND host`) after "Connection error: ". An error Node has no code for
+    /// keeps the operating system's words.
+    pub fn io(broker: &str, syscall: &str, e: &std::io::Error) -> Self {
+        let errno = Self::node_code(e);
+        let message = match errno {
+            Some("ENOTFOUND") => {
+                let host = broker.rsplit_once(':').map_or(broker, |(host, _)| host);
+                format!("Connection error: getaddrinfo ENOTFOUND {host}")
+            }
+            // Node names the address only where the syscall had one.
+            Some(code) if syscall == "connect" => {
+                format!("Connection error: connect {code} {broker}")
+            }
+            Some(code) => format!("Connection error: {syscall} {code}"),
+            None => format!("Connection error: {syscall} to {broker} failed: {e}"),
+        };
         let mut err = Error::connection(broker, message);
-        err.errno = match e.kind() {
+        err.errno = errno;
+        err
+    }
+
+    /// Node's name for a socket error, as KafkaJSConnectionError's `code`.
+    fn node_code(e: &std::io::Error) -> Option<&'static str> {
+        use std::io::ErrorKind::*;
+        match e.kind() {
             ConnectionRefused => Some("ECONNREFUSED"),
             ConnectionReset => Some("ECONNRESET"),
             ConnectionAborted => Some("ECONNABORTED"),
@@ -127,8 +149,7 @@ impl Error {
             NetworkUnreachable => Some("ENETUNREACH"),
             _ if e.to_string().contains("failed to lookup address") => Some("ENOTFOUND"),
             _ => None,
-        };
-        err
+        }
     }
 
     pub fn connection_closed(broker: &str) -> Self {
@@ -194,7 +215,8 @@ impl Error {
         self.protocol.map(|p| p.kind)
     }
 
-    /// The error KafkaJS's retrier leaves behind when it gives up on `cause`.
+    /// The error KafkaJS's retrier leaves behind when it gives up on `cause`; the broker is the
+    /// cause's alone, as in KafkaJS.
     pub fn retries_exceeded(cause: Error, retry_count: u32, retry_time: u64) -> Self {
         let mut e = Error::new(
             ErrorClass::NumberOfRetriesExceeded,
@@ -203,7 +225,6 @@ impl Error {
         );
         e.retry_count = Some(retry_count);
         e.retry_time = Some(retry_time);
-        e.broker = cause.broker.clone();
         e.cause = Some(Box::new(cause));
         e
     }

@@ -11,15 +11,19 @@ use kafkars_client::{ClientConfig, RetryConfig};
 async fn an_unreachable_advertised_address_is_named_with_a_hint() {
     // Port 1 on loopback: nothing listens there.
     let seed = support::start_broker(Some("127.0.0.1:1")).remove(0);
-    let admin = Admin::new(Cluster::new(ClientConfig {
-        brokers: vec![seed.clone()],
-        retry: RetryConfig {
-            retries: 1,
-            initial_retry_time: 10,
-            ..RetryConfig::default()
-        },
-        ..ClientConfig::default()
-    }));
+    let retry = RetryConfig {
+        retries: 1,
+        initial_retry_time: 10,
+        ..RetryConfig::default()
+    };
+    let admin = Admin::new(
+        Cluster::new(ClientConfig {
+            brokers: vec![seed.clone()],
+            retry,
+            ..ClientConfig::default()
+        }),
+        retry,
+    );
     admin
         .connect()
         .await

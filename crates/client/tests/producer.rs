@@ -20,7 +20,7 @@ use support::{cluster, unique};
 
 async fn topic() -> String {
     let topic = unique("producer");
-    let admin = Admin::new(cluster());
+    let admin = Admin::new(cluster(), support::retry());
     admin.connect().await.unwrap();
     let new = NewTopic {
         topic: topic.clone(),
@@ -64,7 +64,7 @@ async fn read_back(topic: &str, count: usize) -> (Vec<i64>, usize) {
             seen.1 += r.batches.len();
             BatchOutcome {
                 next_offset: r.records.last().map(|x| x.offset + 1),
-                failed: false,
+                ..BatchOutcome::default()
             }
         }
         .boxed()

@@ -16,7 +16,7 @@ use support::{cluster, unique};
 
 async fn create_topic(partitions: i32) -> String {
     let topic = unique("topic");
-    let admin = Admin::new(cluster());
+    let admin = Admin::new(cluster(), support::retry());
     admin.connect().await.unwrap();
     let created = admin
         .create_topics(
@@ -82,7 +82,7 @@ async fn keyed_messages_land_on_the_murmur2_partition_and_offsets_advance() {
         .iter()
         .all(|r| r.error_code == 0 && r.base_offset == 0));
 
-    let admin = Admin::new(cluster());
+    let admin = Admin::new(cluster(), support::retry());
     admin.connect().await.unwrap();
     let offsets = admin.fetch_topic_offsets(&topic).await.unwrap();
     for o in offsets {
@@ -139,7 +139,7 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
             }
             BatchOutcome {
                 next_offset: r.records.last().map(|x| x.offset + 1),
-                failed: false,
+                ..BatchOutcome::default()
             }
         }
         .boxed()
@@ -172,7 +172,7 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
     assert_eq!(assignment, vec![(topic.clone(), vec![0, 1])]);
     consumer.disconnect().await;
 
-    let admin = Admin::new(cluster());
+    let admin = Admin::new(cluster(), support::retry());
     admin.connect().await.unwrap();
     let committed = admin
         .fetch_offsets(&group, vec![topic.clone()])

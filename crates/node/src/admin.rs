@@ -7,7 +7,7 @@ use kafkars_client::cluster::{Cluster, TopicMetadata};
 use napi::Result;
 use napi_derive::napi;
 
-use crate::config::ClientOptions;
+use crate::config::{ClientOptions, RetryOptions};
 use crate::error::to_napi;
 use crate::events::{observe_requests, EventCallback};
 
@@ -91,10 +91,11 @@ pub struct NativeAdmin {
 #[napi]
 impl NativeAdmin {
     #[napi(constructor)]
-    pub fn new(client: ClientOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(None, None));
+    /// `retry`, for the admin's operations: the Kafka-level `retry` merged with the admin's.
+    pub fn new(client: ClientOptions, retry: RetryOptions) -> Self {
+        let cluster = Cluster::new(client.to_config(None));
         NativeAdmin {
-            admin: Admin::new(cluster.clone()),
+            admin: Admin::new(cluster.clone(), (&retry).into()),
             cluster,
         }
     }

@@ -24,6 +24,8 @@ pub struct ClientOptions {
     pub connection_timeout: f64,
     pub request_timeout: f64,
     pub enforce_request_timeout: bool,
+    /// The Kafka-level `retry`, for the cluster's own retries (connecting, metadata, finding a
+    /// coordinator), as KafkaJS's cluster of each client uses it.
     pub retry: RetryOptions,
 }
 
@@ -40,11 +42,7 @@ impl From<&RetryOptions> for RetryConfig {
 }
 
 impl ClientOptions {
-    pub fn to_config(
-        &self,
-        retry: Option<&RetryOptions>,
-        metadata_max_age: Option<f64>,
-    ) -> ClientConfig {
+    pub fn to_config(&self, metadata_max_age: Option<f64>) -> ClientConfig {
         let request_timeout = if self.enforce_request_timeout {
             self.request_timeout
         } else {
@@ -57,7 +55,7 @@ impl ClientOptions {
             connection_timeout: Duration::from_millis(self.connection_timeout as u64),
             request_timeout: Duration::from_millis(request_timeout as u64),
             metadata_max_age: Duration::from_millis(metadata_max_age.unwrap_or(300_000.0) as u64),
-            retry: retry.unwrap_or(&self.retry).into(),
+            retry: (&self.retry).into(),
         }
     }
 }

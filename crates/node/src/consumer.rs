@@ -35,7 +35,9 @@ pub struct ConsumerOptions {
     pub read_uncommitted: bool,
     pub allow_auto_topic_creation: bool,
     pub rack_id: Option<String>,
-    pub retry: Option<RetryOptions>,
+    /// How joining, fetching offsets and the handler retry: the Kafka-level `retry` merged with
+    /// the consumer's.
+    pub retry: RetryOptions,
     /// KafkaJS's `metadataMaxAge`, in milliseconds.
     pub metadata_max_age: Option<f64>,
 }
@@ -88,6 +90,8 @@ pub struct BatchResult {
     /// The offset after the last message handled, as a string; null when none was.
     pub next_offset: Option<String>,
     pub failed: bool,
+    /// The handler threw an error KafkaJS's retrier gives up on at once.
+    pub non_retriable: bool,
 }
 
 #[napi(object)]
@@ -440,7 +444,7 @@ pub struct NativeConsumer {
 impl NativeConsumer {
     #[napi(constructor)]
     pub fn new(client: ClientOptions, options: ConsumerOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(None, options.metadata_max_age));
+        let cluster = Cluster::new(client.to_config(options.metadata_max_age));
         let mut config = ConsumerConfig::new(options.group_id);
         config.session_timeout = options.session_timeout;
         config.rebalance_timeout = options.rebalance_timeout;
@@ -452,10 +456,7 @@ impl NativeConsumer {
         config.read_uncommitted = options.read_uncommitted;
         config.allow_auto_topic_creation = options.allow_auto_topic_creation;
         config.rack_id = options.rack_id.unwrap_or_default();
-        config.retry = options
-            .retry
-            .as_ref()
-            .map_or(client.to_config(None, None).retry, Into::into);
+        config.retry = (&options.retry).into();
         NativeConsumer {
             consumer: Consumer::new(cluster.clone(), config),
             cluster,
@@ -525,6 +526,7 @@ impl NativeConsumer {
                 let failed = BatchOutcome {
                     next_offset: None,
                     failed: true,
+                    non_retriable: false,
                 };
                 let Ok(promise) = on_batch.call_async_catch(to_output(batch)).await else {
                     return failed;
@@ -533,6 +535,7 @@ impl NativeConsumer {
                     Ok(result) => BatchOutcome {
                         next_offset: result.next_offset.and_then(|o| o.parse().ok()),
                         failed: result.failed,
+                        non_retriable: result.non_retriable,
                     },
                     Err(_) => failed,
                 }

@@ -100,10 +100,7 @@ mod tests {
         };
         vec![
             ("connection closed", Error::connection_closed(broker)),
-            (
-                "connection refused",
-                Error::io(broker, "Connection error: connection refused", &refused),
-            ),
+            ("connection refused", Error::io(broker, "connect", &refused)),
             (
                 "request timeout",
                 Error::request_timeout(broker, "Produce", 30000, request),

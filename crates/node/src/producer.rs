@@ -26,7 +26,9 @@ pub struct ProducerOptions {
     pub allow_auto_topic_creation: bool,
     /// `"default"` or `"legacy"`.
     pub partitioner: String,
-    pub retry: Option<RetryOptions>,
+    /// How sends and transaction requests retry: the Kafka-level `retry` merged with the
+    /// producer's.
+    pub retry: RetryOptions,
     /// KafkaJS's `maxInFlightRequests` per broker; unset (KafkaJS: unlimited) lets five requests
     /// fly, and concurrent sends beyond that share requests.
     pub max_in_flight_requests: Option<u32>,
@@ -61,8 +63,7 @@ impl NativeProducer {
         )]
         on_results: ResultsCallback,
     ) -> Self {
-        let cluster =
-            Cluster::new(client.to_config(options.retry.as_ref(), options.metadata_max_age));
+        let cluster = Cluster::new(client.to_config(options.metadata_max_age));
         let partitioner = match options.partitioner.as_str() {
             "legacy" => PartitionerKind::Legacy,
             _ => PartitionerKind::Default,
@@ -77,6 +78,7 @@ impl NativeProducer {
                     idempotent: options.idempotent,
                     transactional_id: options.transactional_id,
                     transaction_timeout: options.transaction_timeout,
+                    retry: (&options.retry).into(),
                 },
             )),
             cluster,

@@ -12,6 +12,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use crate::cluster::{Cluster, TopicMetadata};
+use crate::config::RetryConfig;
 use crate::error::{Error, ErrorClass, Result};
 use crate::retry::{retry, retry_only};
 
@@ -61,6 +62,8 @@ pub struct CommittedOffset {
 
 pub struct Admin {
     cluster: Arc<Cluster>,
+    /// How its operations retry: KafkaJS's Kafka-level `retry` merged with the admin's.
+    retry: RetryConfig,
 }
 
 fn name(s: &str) -> StrBytes {
@@ -68,8 +71,8 @@ fn name(s: &str) -> StrBytes {
 }
 
 impl Admin {
-    pub fn new(cluster: Arc<Cluster>) -> Self {
-        Admin { cluster }
+    pub fn new(cluster: Arc<Cluster>, retry: RetryConfig) -> Self {
+        Admin { cluster, retry }
     }
 
     pub async fn connect(&self) -> Result<()> {
@@ -115,7 +118,7 @@ impl Admin {
             );
         // As KafkaJS: only NOT_CONTROLLER is retried; a broker that cannot be reached fails at once.
         let response = retry_only(
-            &self.cluster.config().retry,
+            &self.retry,
             |e| e.protocol_kind() == Some("NOT_CONTROLLER"),
             |_| async {
                 let conn = self.controller().await?;
@@ -146,7 +149,7 @@ impl Admin {
     }
 
     async fn wait_for_leaders(&self, topics: &[String]) -> Result<()> {
-        retry(&self.cluster.config().retry, |_| async {
+        retry(&self.retry, |_| async {
             self.cluster.fetch_metadata(Some(topics), false).await?;
             let metadata = self.cluster.metadata();
             let ready = topics.iter().all(|t| {
@@ -167,7 +170,7 @@ impl Admin {
         let request = DeleteTopicsRequest::default()
             .with_timeout_ms(timeout_ms)
             .with_topic_names(topics.iter().map(|t| name(t).into()).collect());
-        let response = retry(&self.cluster.config().retry, |_| async {
+        let response = retry(&self.retry, |_| async {
             let conn = self.controller().await?;
             conn.send(&request).await
         })
@@ -194,10 +197,7 @@ impl Admin {
     }
 
     pub async fn list_topics(&self) -> Result<Vec<String>> {
-        retry(&self.cluster.config().retry, |_| {
-            self.cluster.fetch_metadata(None, false)
-        })
-        .await?;
+        retry(&self.retry, |_| self.cluster.fetch_metadata(None, false)).await?;
         let mut topics: Vec<String> = self.cluster.metadata().topics.keys().cloned().collect();
         topics.sort();
         Ok(topics)
@@ -208,7 +208,7 @@ impl Admin {
         &self,
         topics: Option<Vec<String>>,
     ) -> Result<Vec<Arc<TopicMetadata>>> {
-        retry(&self.cluster.config().retry, |_| {
+        retry(&self.retry, |_| {
             self.cluster.fetch_metadata(topics.as_deref(), false)
         })
         .await?;
@@ -243,8 +243,8 @@ impl Admin {
             .iter()
             .map(|p| p.partition_id)
             .collect();
-        let high = list_offsets(&self.cluster, topic, &partitions, -1).await?;
-        let low = list_offsets(&self.cluster, topic, &partitions, -2).await?;
+        let high = list_offsets(&self.cluster, &self.retry, topic, &partitions, -1).await?;
+        let low = list_offsets(&self.cluster, &self.retry, topic, &partitions, -2).await?;
         Ok(partitions
             .iter()
             .map(|&p| PartitionOffsets {
@@ -271,7 +271,7 @@ impl Admin {
                 )
             })
             .collect();
-        let committed = fetch_committed(&self.cluster, group_id, &wanted).await?;
+        let committed = fetch_committed(&self.cluster, &self.retry, group_id, &wanted).await?;
         Ok(wanted
             .into_iter()
             .map(|(topic, partitions)| {
@@ -298,11 +298,12 @@ impl Admin {
 /// ListOffsets for `timestamp` (-1 latest, -2 earliest) on each partition's leader.
 pub async fn list_offsets(
     cluster: &Cluster,
+    retry_config: &RetryConfig,
     topic: &str,
     partitions: &[i32],
     timestamp: i64,
 ) -> Result<Vec<(i32, i64)>> {
-    retry(&cluster.config().retry, |attempt| async move {
+    retry(retry_config, |attempt| async move {
         if attempt > 0 {
             cluster
                 .refresh_metadata(&[topic.to_string()], false)
@@ -350,9 +351,13 @@ pub async fn list_offsets(
 }
 
 /// DescribeGroups on the group's coordinator.
-pub async fn describe_group(cluster: &Cluster, group_id: &str) -> Result<GroupDescription> {
+pub async fn describe_group(
+    cluster: &Cluster,
+    retry_config: &RetryConfig,
+    group_id: &str,
+) -> Result<GroupDescription> {
     let request = DescribeGroupsRequest::default().with_groups(vec![name(group_id).into()]);
-    let response = retry(&cluster.config().retry, |_| async {
+    let response = retry(retry_config, |_| async {
         cluster.coordinator(group_id).await?.send(&request).await
     })
     .await?;
@@ -383,6 +388,7 @@ pub async fn describe_group(cluster: &Cluster, group_id: &str) -> Result<GroupDe
 /// OffsetFetch on the group's coordinator.
 pub async fn fetch_committed(
     cluster: &Cluster,
+    retry_config: &RetryConfig,
     group_id: &str,
     topics: &[(String, Vec<i32>)],
 ) -> Result<Vec<(String, CommittedOffset)>> {
@@ -398,7 +404,7 @@ pub async fn fetch_committed(
                 })
                 .collect(),
         ));
-    retry(&cluster.config().retry, |_| async {
+    retry(retry_config, |_| async {
         let response = cluster.coordinator(group_id).await?.send(&request).await?;
         if response.error_code != 0 {
             return Err(Error::protocol(response.error_code));

@@ -249,7 +249,7 @@ impl Cluster {
                          advertised.listeners",
                         e.message
                     );
-                    Error::connection(&address, message)
+                    Error { message, ..e }
                 }
                 _ => e,
             }

@@ -125,6 +125,9 @@ pub struct BatchOutcome {
     pub next_offset: Option<i64>,
     /// The handler threw; the message at `next_offset` (or the batch's first) is delivered again.
     pub failed: bool,
+    /// What it threw is an error KafkaJS's retrier does not retry (marked `retriable: false`,
+    /// or a TypeError and its kin): the consumer crashes at once instead.
+    pub non_retriable: bool,
 }
 
 pub type BatchHandler = Arc<dyn Fn(FetchedBatch) -> BoxFuture<'static, BatchOutcome> + Send + Sync>;
@@ -380,7 +383,10 @@ impl Consumer {
 
     /// The group as its coordinator describes it.
     pub async fn describe_group(&self) -> Result<crate::admin::GroupDescription> {
-        crate::admin::describe_group(&self.inner.cluster, &self.inner.config.group_id).await
+        let Inner {
+            cluster, config, ..
+        } = &*self.inner;
+        crate::admin::describe_group(cluster, &config.retry, &config.group_id).await
     }
 
     /// Commits explicit offsets for the current generation; returns the COMMIT_OFFSETS event.

@@ -122,6 +122,7 @@ pub(super) async fn run(
             Ok(p) => p,
             Err(error) if is_rebalancing(&error) => continue,
             Err(error) => {
+                leave_crashed(&inner).await;
                 events(ConsumerEvent::Crash {
                     error,
                     handler_failed: false,
@@ -139,7 +140,9 @@ pub(super) async fn run(
         ));
         let exit = consume(&inner, &generation, &mut positions, &run, &handler, &events).await;
         heartbeats.abort();
-        if run.auto_commit && !matches!(exit, Exit::Left) {
+        // Stopping commits nothing more, as in KafkaJS: each handled batch was committed as it
+        // finished, and what a batch of markers alone resolved waits for a commit that is due.
+        if run.auto_commit && matches!(exit, Exit::Rejoin | Exit::Crash(..)) {
             let _ = commit_resolved(&inner, &events).await;
         }
         match exit {
@@ -151,6 +154,7 @@ pub(super) async fn run(
                 });
             }
             Exit::Crash(error, handler_failed) => {
+                leave_crashed(&inner).await;
                 events(ConsumerEvent::Crash {
                     error,
                     handler_failed,
@@ -166,6 +170,7 @@ pub(super) async fn run(
 async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Positions> {
     let committed = fetch_committed(
         &inner.cluster,
+        &inner.config.retry,
         &inner.config.group_id,
         &generation.assignment,
     )
@@ -194,7 +199,15 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
         }
         if !missing.is_empty() {
             let timestamp = if from_beginning { -2 } else { -1 };
-            for (p, offset) in list_offsets(&inner.cluster, topic, &missing, timestamp).await? {
+            for (p, offset) in list_offsets(
+                &inner.cluster,
+                &inner.config.retry,
+                topic,
+                &missing,
+                timestamp,
+            )
+            .await?
+            {
                 positions.fetch.insert((topic.clone(), p), offset);
             }
         }
@@ -282,7 +295,7 @@ async fn consume(
                 }
             }
             _ => tokio::select! {
-                r = fetch_all(inner, positions, events) => r,
+                r = fetch_all(inner, positions, inner.config.max_wait_time, events) => r,
                 _ = inner.wake.notified() => continue,
             },
         };
@@ -304,6 +317,7 @@ async fn consume(
         // Up to `concurrency` partitions' batches at once; each fetch holds one per partition.
         let mut handling = FuturesUnordered::new();
         let mut failed = false;
+        let mut non_retriable = false;
         let mut left = false;
         loop {
             while handling.len() < concurrency && !failed {
@@ -345,6 +359,7 @@ async fn consume(
             }
             if outcome.failed {
                 failed = true;
+                non_retriable |= outcome.non_retriable;
                 continue;
             }
             if !failed {
@@ -365,6 +380,10 @@ async fn consume(
         if failed {
             if run.auto_commit {
                 let _ = commit_resolved(inner, events).await;
+            }
+            if non_retriable {
+                let error = Error::non_retriable("The eachMessage/eachBatch handler failed");
+                return Exit::Crash(error, true);
             }
             if failures >= inner.config.retry.retries {
                 let error = Error::retries_exceeded(
@@ -421,13 +440,33 @@ impl Prefetch {
                     .insert((batch.topic.clone(), batch.partition), next);
             }
         }
+        // Caught up, the broker would hold the fetch for maxWaitTimeInMs, and with it every
+        // request behind it on the connection: the refetch after a handler failure, a seek, or a
+        // restarted member's first fetch. So it asks only for what is there; the fetch after the
+        // handler waits for more.
+        let caught_up = batches.iter().all(|b| {
+            let end = if inner.config.read_uncommitted || b.last_stable_offset < 0 {
+                b.high_watermark
+            } else {
+                b.last_stable_offset
+            };
+            ahead
+                .fetch
+                .get(&(b.topic.clone(), b.partition))
+                .is_some_and(|next| *next >= end)
+        });
+        let max_wait = if caught_up {
+            0
+        } else {
+            inner.config.max_wait_time
+        };
         let (inner, events) = (inner.clone(), events.clone());
         let mut fetching = Positions {
             fetch: ahead.fetch.clone(),
             batch_start: HashMap::new(),
         };
         let handle = tokio::spawn(async move {
-            let result = fetch_all(&inner, &mut fetching, &events).await;
+            let result = fetch_all(&inner, &mut fetching, max_wait, &events).await;
             (fetching, result)
         });
         Some(Prefetch {
@@ -531,6 +570,16 @@ fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outc
     }
 }
 
+/// A crashed member leaves the group before the crash is reported, as KafkaJS's crash handler
+/// disconnects: a restart then joins at once, where a member left behind would hold the rebalance
+/// until its session expired.
+async fn leave_crashed(inner: &Inner) {
+    let generation = inner.generation.lock().unwrap().take();
+    if let Some(generation) = generation {
+        let _ = group::leave(&inner.config, &generation).await;
+    }
+}
+
 async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink) {
     inner.rejoin.store(true, Ordering::SeqCst);
     events(ConsumerEvent::Warn {
@@ -548,6 +597,7 @@ async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink)
 async fn fetch_all(
     inner: &Inner,
     positions: &mut Positions,
+    max_wait: i32,
     events: &EventSink,
 ) -> Result<Vec<FetchedBatch>> {
     let metadata = inner.cluster.metadata();
@@ -591,7 +641,7 @@ async fn fetch_all(
     let requests = by_node.into_iter().map(|(node, parts)| async move {
         let started = std::time::Instant::now();
         events(ConsumerEvent::FetchStart { node_id: node });
-        let response = fetch_from(inner, node, &parts).await;
+        let response = fetch_from(inner, node, &parts, max_wait).await;
         if response.is_err() {
             // A preferred replica that cannot be read from: the next fetch goes to the leader.
             let mut replicas = inner.read_replicas.lock().unwrap();
@@ -646,7 +696,10 @@ async fn fetch_all(
                             .iter()
                             .any(|s| s.topic == name && s.from_beginning);
                         let ts = if from_beginning { -2 } else { -1 };
-                        if let Ok(o) = list_offsets(&inner.cluster, &name, &[tp.1], ts).await {
+                        if let Ok(o) =
+                            list_offsets(&inner.cluster, &inner.config.retry, &name, &[tp.1], ts)
+                                .await
+                        {
                             if let Some(&(_, reset)) = o.first() {
                                 positions.fetch.insert(tp, reset);
                             }
@@ -711,11 +764,13 @@ async fn fetch_all(
     }
 }
 
-/// One Fetch to `node` for `parts` (partition, position, where the fetch starts).
+/// One Fetch to `node` for `parts` (partition, position, where the fetch starts), held by the
+/// broker up to `max_wait` ms for `min_bytes`.
 async fn fetch_from(
     inner: &Inner,
     node: i32,
     parts: &[(Tp, i64, i64)],
+    max_wait: i32,
 ) -> Result<kafka_protocol::messages::FetchResponse> {
     let config = &inner.config;
     let conn = inner.cluster.broker(node).await?;
@@ -738,7 +793,7 @@ async fn fetch_from(
     }
     let request = FetchRequest::default()
         .with_replica_id((-1).into())
-        .with_max_wait_ms(config.max_wait_time)
+        .with_max_wait_ms(max_wait)
         .with_min_bytes(config.min_bytes)
         .with_max_bytes(config.max_bytes)
         .with_isolation_level(if config.read_uncommitted { 0 } else { 1 })
@@ -746,8 +801,8 @@ async fn fetch_from(
         .with_session_epoch(-1)
         .with_topics(topics)
         .with_rack_id(StrBytes::from_string(config.rack_id.clone()));
-    let timeout = inner.cluster.config().request_timeout
-        + Duration::from_millis(config.max_wait_time.max(0) as u64);
+    let timeout =
+        inner.cluster.config().request_timeout + Duration::from_millis(max_wait.max(0) as u64);
     let response = conn.send_with_timeout(&request, timeout).await?;
     if response.error_code != 0 {
         return Err(Error::protocol(response.error_code));

@@ -59,7 +59,7 @@ impl Connection {
         let stream = tokio::time::timeout(connection_timeout, TcpStream::connect(address))
             .await
             .map_err(|_| Error::connection(address, format!("Connection timeout to {address}")))?
-            .map_err(|e| Error::io(address, format!("Connection error: {e} ({address})"), &e))?;
+            .map_err(|e| Error::io(address, "connect", &e))?;
         stream.set_nodelay(true).ok();
         let (read, write) = stream.into_split();
         let pending: Arc<Mutex<Pending>> = Arc::default();
@@ -250,8 +250,7 @@ impl Connection {
         };
         writer.write_all(&frame).await.map_err(|e| {
             self.closed.store(true, Ordering::Release);
-            let message = format!("Connection error writing to {}: {e}", self.address);
-            Error::io(&self.address, message, &e)
+            Error::io(&self.address, "write", &e)
         })
     }
 

@@ -16,6 +16,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::TopicPartition;
 use crate::cluster::Cluster;
+use crate::config::RetryConfig;
 use crate::error::{Error, Result};
 use crate::protocol::records::ProducerStamp;
 use crate::retry::retry;
@@ -42,6 +43,7 @@ pub struct Eos {
     idempotent: bool,
     transactional_id: Option<String>,
     transaction_timeout: i32,
+    retry: RetryConfig,
     state: Mutex<State>,
 }
 
@@ -50,11 +52,13 @@ impl Eos {
         idempotent: bool,
         transactional_id: Option<String>,
         transaction_timeout: i32,
+        retry: RetryConfig,
     ) -> Self {
         Eos {
             idempotent,
             transactional_id,
             transaction_timeout,
+            retry,
             state: Mutex::default(),
         }
     }
@@ -88,7 +92,7 @@ impl Eos {
         if self.state.lock().unwrap().identity.is_some() {
             return Ok(());
         }
-        let (id, epoch) = retry(&cluster.config().retry, |_| async {
+        let (id, epoch) = retry(&self.retry, |_| async {
             let conn = match &self.transactional_id {
                 Some(id) => cluster.transaction_coordinator(id).await?,
                 None => cluster.any_connection().await?,
@@ -188,7 +192,7 @@ impl Eos {
                 ),
             }
         }
-        retry(&cluster.config().retry, |_| async {
+        retry(&self.retry, |_| async {
             let conn = cluster.transaction_coordinator(transactional_id).await?;
             let response = conn
                 .send(
@@ -226,7 +230,7 @@ impl Eos {
     ) -> Result<()> {
         let transactional_id = self.transactional_id()?;
         let (id, epoch) = self.identity()?;
-        retry(&cluster.config().retry, |_| async {
+        retry(&self.retry, |_| async {
             let conn = cluster.transaction_coordinator(transactional_id).await?;
             let response = conn
                 .send(
@@ -258,7 +262,7 @@ impl Eos {
                 ),
             }
         }
-        retry(&cluster.config().retry, |_| async {
+        retry(&self.retry, |_| async {
             let conn = cluster.coordinator(group_id).await?;
             let response = conn
                 .send(
@@ -295,7 +299,7 @@ impl Eos {
         let touched = self.state.lock().unwrap().touched;
         // A transaction that added nothing is unknown to the coordinator: nothing to end.
         if touched {
-            retry(&cluster.config().retry, |_| async {
+            retry(&self.retry, |_| async {
                 let conn = cluster.transaction_coordinator(transactional_id).await?;
                 let response = conn
                     .send(

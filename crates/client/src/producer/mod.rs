@@ -17,6 +17,7 @@ pub use partitioner::{legacy_murmur2, murmur2, PartitionBatch, Partitioner, Part
 pub use sends::{Outcomes, Sends, Written};
 
 use crate::cluster::{Cluster, TopicMetadata};
+use crate::config::RetryConfig;
 use crate::error::{Error, Result};
 use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
@@ -34,6 +35,9 @@ pub struct ProducerConfig {
     /// Makes `begin_transaction` available (and the producer idempotent).
     pub transactional_id: Option<String>,
     pub transaction_timeout: i32,
+    /// How sends and transaction requests retry: KafkaJS's Kafka-level `retry` merged with the
+    /// producer's.
+    pub retry: RetryConfig,
 }
 
 impl Default for ProducerConfig {
@@ -45,6 +49,7 @@ impl Default for ProducerConfig {
             idempotent: false,
             transactional_id: None,
             transaction_timeout: 60_000,
+            retry: RetryConfig::default(),
         }
     }
 }
@@ -190,6 +195,7 @@ impl Producer {
                 config.idempotent,
                 config.transactional_id.clone(),
                 config.transaction_timeout,
+                config.retry,
             ))
         });
         Producer {
@@ -326,7 +332,7 @@ impl Producer {
     ) -> Result<Vec<RecordMetadata>> {
         let pending = Mutex::new(parts);
         let written = Mutex::new(Vec::new());
-        retry(&self.cluster.config().retry, |attempt| {
+        retry(&self.config.retry, |attempt| {
             let (pending, written, failed_first) = (&pending, &written, &failed_first);
             async move {
                 if attempt == 0 {

@@ -52,17 +52,22 @@ pub fn start_broker(advertise: Option<&str>) -> Vec<String> {
     line.trim().split(',').map(str::to_string).collect()
 }
 
+/// KafkaJS's retry defaults under NODE_ENV=test: quick and many.
+pub fn retry() -> RetryConfig {
+    RetryConfig {
+        max_retry_time: 1000,
+        initial_retry_time: 50,
+        factor: 0.02,
+        multiplier: 1.5,
+        retries: 15,
+    }
+}
+
 pub fn cluster() -> Arc<Cluster> {
     Cluster::new(ClientConfig {
         client_id: "kafkars-tests".into(),
         brokers: brokers(),
-        retry: RetryConfig {
-            max_retry_time: 1000,
-            initial_retry_time: 50,
-            factor: 0.02,
-            multiplier: 1.5,
-            retries: 15,
-        },
+        retry: retry(),
         ..ClientConfig::default()
     })
 }
