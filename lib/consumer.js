@@ -19,7 +19,7 @@ const rootCause = e => (e && e.cause ? rootCause(e.cause) : e)
 
 // KafkaJS's retrier gives up at once on these, and on errors marked `retriable: false`.
 const UNRECOVERABLE_ERRORS = ['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']
-const isRetriable = e => (e.retriable || e.retriable !== false) && !UNRECOVERABLE_ERRORS.includes(e.name)
+const isRetriable = e => e.retriable !== false && !UNRECOVERABLE_ERRORS.includes(e.name)
 
 // What a handler's throw amounts to in KafkaJS: logging it reads `e.stack`, which for null or
 // undefined throws this TypeError, and that is what fails the batch.
