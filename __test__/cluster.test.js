@@ -50,6 +50,30 @@ describeOnKafka('a three-node Kafka cluster (skipped unless KAFKARS_TEST_BROKER=
       },
       { timeout: 30000, interval: 200, what }
     )
+  // Each node learns of a new topic from the controller in its own time, and a client may ask any
+  // of them (KafkaJS's subscribe fails at once on a node that has not heard of it): asked of each
+  // running node here, until all know it.
+  const knownToEveryNode = topic =>
+    Promise.all(
+      cluster.nodes
+        .filter(n => n.running)
+        .map(async n => {
+          const one = kafka({ brokers: [n.address] }).admin()
+          await one.connect()
+          try {
+            await waitFor(
+              () =>
+                one.fetchTopicMetadata({ topics: [topic] }).then(
+                  () => true,
+                  e => (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' ? false : Promise.reject(e))
+                ),
+              { timeout: 30000, interval: 100, what: `node ${n.id} to know ${topic}` }
+            )
+          } finally {
+            await one.disconnect()
+          }
+        })
+    )
   const createTopic = async ({ partitions }) => {
     const topic = unique('cluster')
     await admin.createTopics({
@@ -57,6 +81,7 @@ describeOnKafka('a three-node Kafka cluster (skipped unless KAFKARS_TEST_BROKER=
       topics: [{ topic, numPartitions: partitions, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
     })
     await waitForFullIsr(topic, `the leaders and replicas of ${topic}`)
+    await knownToEveryNode(topic)
     return topic
   }
 
