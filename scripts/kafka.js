@@ -186,7 +186,6 @@ const runNode = (node, dir) =>
     fs.closeSync(log)
     const kill = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')
     process.on('exit', kill)
-    const started = Date.now()
     let tail = ''
     let ready = false
     const timer = setTimeout(() => {
@@ -200,7 +199,7 @@ const runNode = (node, dir) =>
       if (tail.includes(STARTED)) {
         ready = true
         clearTimeout(timer)
-        resolve({ child, kill, logFile, startMs: Date.now() - started })
+        resolve(child)
       }
     })
     child.once('exit', (code, signal) => {
@@ -232,9 +231,7 @@ class KafkaNode {
   }
 
   async start() {
-    const { child, startMs } = await runNode(this.node, this.dir)
-    this.process = child
-    this.startMs = startMs
+    this.process = await runNode(this.node, this.dir)
     return this
   }
 
@@ -311,7 +308,6 @@ const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise,
       return members[0].process
     },
     dataDir: root,
-    logFile: members[0].logFile,
     logFiles: members.map(member => member.logFile),
     startMs: Date.now() - started,
     // SIGTERM to all at once: a last node left without a quorum can hang in controlled shutdown.
@@ -323,7 +319,7 @@ const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise,
   }
 }
 
-module.exports = { DEFAULT_VERSION, kafkaVersion, hasJava, ensureKafka, startKafka }
+module.exports = { hasJava, ensureKafka, startKafka }
 
 if (require.main === module) {
   try {

@@ -90,7 +90,7 @@ const startTansu = async ({ port, dataDir, advertise } = {}) => {
     await exited
     clearTimeout(timer)
   }
-  return { kind: 'tansu', version: VERSION, brokers: [address], port, startMs: Date.now() - started, stop, logFile, logFiles: [logFile], process: child }
+  return { kind: 'tansu', version: VERSION, brokers: [address], port, startMs: Date.now() - started, stop, logFiles: [logFile], process: child }
 }
 
 module.exports = { ensureTansu, startTansu }
