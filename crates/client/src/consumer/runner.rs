@@ -624,11 +624,11 @@ async fn fetch_all(
             }
         }
     }
-    for topic in unled {
-        inner
-            .cluster
-            .refresh_metadata(std::slice::from_ref(&topic), false)
-            .await?;
+    // One refresh for every partition without a leader (it asks for all targeted topics anyway).
+    if !unled.is_empty() {
+        unled.sort();
+        unled.dedup();
+        inner.cluster.refresh_metadata(&unled, false).await?;
     }
     if by_node.is_empty() {
         // Nothing to fetch (all paused, or no assignment): wait as a fetch would.
