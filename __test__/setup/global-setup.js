@@ -1,5 +1,6 @@
 const { Kafka, logLevel } = require('kafkajs')
 const { startBroker } = require('../../scripts/broker')
+const { waitFor } = require('../helpers')
 
 // A broker that has just started has no group coordinator yet: it creates and loads
 // __consumer_offsets on the first group request, and until then answers
@@ -9,15 +10,14 @@ const untilCoordinatorAnswers = async brokers => {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   try {
-    const deadline = Date.now() + 60000
-    for (;;) {
-      try {
-        return await admin.fetchOffsets({ groupId: 'kafkars-tests-warm-up', topics: [] })
-      } catch (e) {
-        if (!e.retriable || Date.now() > deadline) throw e
-        await new Promise(resolve => setTimeout(resolve, 100))
-      }
-    }
+    await waitFor(
+      () =>
+        admin.fetchOffsets({ groupId: 'kafkars-tests-warm-up', topics: [] }).then(
+          () => true,
+          e => (e.retriable ? false : Promise.reject(e))
+        ),
+      { interval: 100, what: 'a group coordinator' }
+    )
   } finally {
     await admin.disconnect()
   }
