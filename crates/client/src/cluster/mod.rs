@@ -300,6 +300,14 @@ impl Cluster {
             .await
     }
 
+    /// The connection to the `kind` coordinator found at `address`, reopened if it was cut: a
+    /// group member keeps its coordinator's address for the generation, not a connection, so a
+    /// dropped socket costs a reconnect, as in KafkaJS's broker pool, and not a rejoin.
+    pub async fn coordinator_at(&self, address: &str, kind: &str) -> Result<Arc<Connection>> {
+        self.connection(&format!("{address} ({kind} coordinator)"), address)
+            .await
+    }
+
     /// Coordinators have connections of their own (see [`Self::connection`]); `key_type` is
     /// FindCoordinator's: 0 for groups, 1 for transactions.
     async fn find_coordinator(
@@ -321,8 +329,7 @@ impl Cluster {
                 return Err(Error::protocol(response.error_code));
             }
             let address = format!("{}:{}", response.host.as_str(), response.port);
-            self.connection(&format!("{address} ({kind} coordinator)"), &address)
-                .await
+            self.coordinator_at(&address, kind).await
         })
         .await
         .map_err(|e| {

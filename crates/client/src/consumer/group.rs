@@ -17,13 +17,19 @@ use kafka_protocol::protocol::StrBytes;
 use super::assigner::{self, ROUND_ROBIN};
 use super::{AssignRequest, ConsumerConfig, ExternalAssigner};
 use crate::cluster::Cluster;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorClass, Result};
 use crate::network::Connection;
+use crate::retry::retry_only;
 
 const MEMBER_ID_REQUIRED: i16 = 79;
 const UNKNOWN_MEMBER_ID: i16 = 25;
 const ILLEGAL_GENERATION: i16 = 22;
 const REBALANCE_IN_PROGRESS: i16 = 27;
+
+/// The connection under a request was cut: sending again on a new one may well succeed.
+pub fn is_cut(e: &Error) -> bool {
+    e.class == ErrorClass::ConnectionClosed
+}
 
 /// Errors that mean "this generation is over: join again".
 pub fn is_rebalancing(e: &Error) -> bool {
@@ -36,7 +42,9 @@ pub fn is_rebalancing(e: &Error) -> bool {
 /// The result of joining: this member's place in one generation.
 #[derive(Debug, Clone)]
 pub struct Generation {
-    pub coordinator: Arc<Connection>,
+    /// The coordinator's address: its connection is looked up for each request, so a cut one
+    /// is reopened (see [`Cluster::coordinator_at`]).
+    pub coordinator: String,
     pub generation_id: i32,
     pub member_id: String,
     pub leader_id: String,
@@ -207,7 +215,7 @@ async fn join_and_sync_once(
         .filter(|(t, _)| topics.contains(t))
         .collect();
     Ok(Generation {
-        coordinator,
+        coordinator: coordinator.address().to_string(),
         generation_id,
         member_id: member_id.clone(),
         leader_id,
@@ -218,9 +226,20 @@ async fn join_and_sync_once(
     })
 }
 
-pub async fn heartbeat(config: &ConsumerConfig, generation: &Generation) -> Result<()> {
-    let response = generation
-        .coordinator
+/// The generation's coordinator connection, reopened if it was cut.
+async fn coordinator(cluster: &Cluster, generation: &Generation) -> Result<Arc<Connection>> {
+    cluster
+        .coordinator_at(&generation.coordinator, "group")
+        .await
+}
+
+pub async fn heartbeat(
+    cluster: &Cluster,
+    config: &ConsumerConfig,
+    generation: &Generation,
+) -> Result<()> {
+    let response = coordinator(cluster, generation)
+        .await?
         .send(
             &HeartbeatRequest::default()
                 .with_group_id(sb(&config.group_id).into())
@@ -234,8 +253,10 @@ pub async fn heartbeat(config: &ConsumerConfig, generation: &Generation) -> Resu
     }
 }
 
-/// Commits `offsets` (topic, partition, next offset to consume).
+/// Commits `offsets` (topic, partition, next offset to consume). A commit whose connection was
+/// cut is sent again on a new one, under the retry policy: the generation outlives a socket.
 pub async fn commit(
+    cluster: &Cluster,
     config: &ConsumerConfig,
     generation: &Generation,
     offsets: &[(String, i32, i64)],
@@ -255,17 +276,16 @@ pub async fn commit(
             ),
         }
     }
-    let response = generation
-        .coordinator
-        .send(
-            &OffsetCommitRequest::default()
-                .with_group_id(sb(&config.group_id).into())
-                .with_generation_id_or_member_epoch(generation.generation_id)
-                .with_member_id(sb(&generation.member_id))
-                .with_retention_time_ms(-1)
-                .with_topics(topics),
-        )
-        .await?;
+    let request = OffsetCommitRequest::default()
+        .with_group_id(sb(&config.group_id).into())
+        .with_generation_id_or_member_epoch(generation.generation_id)
+        .with_member_id(sb(&generation.member_id))
+        .with_retention_time_ms(-1)
+        .with_topics(topics);
+    let response = retry_only(&config.retry, is_cut, |_| async {
+        coordinator(cluster, generation).await?.send(&request).await
+    })
+    .await?;
     for t in response.topics {
         for p in t.partitions {
             if p.error_code != 0 {
@@ -276,8 +296,12 @@ pub async fn commit(
     Ok(())
 }
 
-pub async fn leave(config: &ConsumerConfig, generation: &Generation) -> Result<()> {
-    let coordinator = &generation.coordinator;
+pub async fn leave(
+    cluster: &Cluster,
+    config: &ConsumerConfig,
+    generation: &Generation,
+) -> Result<()> {
+    let coordinator = coordinator(cluster, generation).await?;
     let mut request = LeaveGroupRequest::default().with_group_id(sb(&config.group_id).into());
     // Since v3 a request names the members leaving; before, the one member.
     if coordinator.version_for::<LeaveGroupRequest>()? >= 3 {

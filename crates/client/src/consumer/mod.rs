@@ -349,7 +349,7 @@ impl Consumer {
         self.stop().await;
         let generation = self.inner.generation.lock().unwrap().take();
         if let Some(generation) = generation {
-            let _ = group::leave(&self.inner.config, &generation).await;
+            let _ = group::leave(&self.inner.cluster, &self.inner.config, &generation).await;
         }
         self.inner.cluster.disconnect().await;
     }

@@ -219,16 +219,15 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
 async fn heartbeat_loop(inner: Arc<Inner>, generation: Generation, events: EventSink) {
     loop {
         tokio::time::sleep(inner.config.heartbeat_interval).await;
-        match group::heartbeat(&inner.config, &generation).await {
+        match group::heartbeat(&inner.cluster, &inner.config, &generation).await {
             Ok(()) => events(ConsumerEvent::Heartbeat {
                 group_id: inner.config.group_id.clone(),
                 member_id: generation.member_id.clone(),
                 generation_id: generation.generation_id,
             }),
-            // A lost coordinator connection also ends the generation: join again to find it.
-            Err(e)
-                if is_rebalancing(&e) || e.class == crate::error::ErrorClass::ConnectionClosed =>
-            {
+            // A cut connection is reopened by the next heartbeat; a coordinator that cannot be
+            // reached at all has likely moved: join again to find it.
+            Err(e) if is_rebalancing(&e) || e.class == crate::error::ErrorClass::Connection => {
                 inner.rejoin.store(true, Ordering::SeqCst);
                 inner.wake.notify_one();
                 return;
@@ -576,7 +575,7 @@ fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outc
 async fn leave_crashed(inner: &Inner) {
     let generation = inner.generation.lock().unwrap().take();
     if let Some(generation) = generation {
-        let _ = group::leave(&inner.config, &generation).await;
+        let _ = group::leave(&inner.cluster, &inner.config, &generation).await;
     }
 }
 
@@ -588,7 +587,7 @@ async fn leave_stuck(inner: &Inner, generation: &Generation, events: &EventSink)
             inner.config.rebalance_timeout, generation.member_id, inner.config.group_id
         ),
     });
-    let _ = group::leave(&inner.config, generation).await;
+    let _ = group::leave(&inner.cluster, &inner.config, generation).await;
 }
 
 /// One Fetch per broker read from (each partition's leader or preferred read replica),
@@ -833,7 +832,7 @@ pub(super) async fn commit(
         inner.offsets.lock().unwrap().last_commit = std::time::Instant::now();
         return Ok(None);
     }
-    group::commit(&inner.config, &generation, &offsets).await?;
+    group::commit(&inner.cluster, &inner.config, &generation, &offsets).await?;
     let mut state = inner.offsets.lock().unwrap();
     for (t, p, o) in &offsets {
         state.committed.insert((t.clone(), *p), *o);
