@@ -171,3 +171,35 @@ describe.each([
     if (producerConfig.idempotent) expect(total).toBe(COUNT)
   })
 })
+
+test('heartbeats, commitOffsets and fetches carry on over new connections after a cut', async () => {
+  const topic = await createTopic()
+  const groupId = unique('cut-commit')
+  const producer = kafka().producer()
+  await producer.connect()
+  const consumer = kafka().consumer({ groupId, heartbeatInterval: 100 })
+  const received = []
+  const heartbeats = []
+  let joins = 0
+  consumer.on(consumer.events.HEARTBEAT, () => void heartbeats.push(Date.now()))
+  consumer.on(consumer.events.GROUP_JOIN, () => void joins++)
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({ autoCommit: false, eachMessage: async ({ partition, message }) => void received.push({ partition, offset: message.offset }) })
+  try {
+    await producer.send({ topic, messages: [{ value: 'before', partition: 0 }] })
+    await waitFor(() => received.length === 1, { what: 'the message sent before the cut' })
+    const cutAt = Date.now()
+    expect(proxy.cut()).toBeGreaterThanOrEqual(1)
+
+    await waitFor(() => heartbeats.some(at => at > cutAt), { what: 'a heartbeat after the cut' })
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }])
+    await producer.send({ topic, messages: [{ value: 'after', partition: 0 }] })
+    await waitFor(() => received.length === 2, { what: 'the message sent after the cut' })
+    expect(await committedCount(groupId, topic)).toBe(1)
+    expect(joins).toBe(1)
+  } finally {
+    await consumer.disconnect()
+    await producer.disconnect()
+  }
+})
