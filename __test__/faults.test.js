@@ -4,7 +4,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { startBroker } = require('../scripts/broker')
-const { client, unique } = require('./helpers')
+const { client, unique, waitFor } = require('./helpers')
 
 const kafkaFor = (broker, config = {}) => {
   const { Kafka, logLevel } = client()
@@ -41,6 +41,45 @@ describe('a private broker', () => {
     const [after] = await producer.send({ topic, messages: [{ value: 'after' }] })
     await producer.disconnect()
     expect(after).toMatchObject({ topicName: topic, partition: 0, errorCode: 0 })
+  })
+
+  test('a producer sending 20,000 keyed messages (acks -1) loses none when its broker is killed mid-produce and restarted', async () => {
+    const COUNT = 20000
+    const kafka = kafkaFor(broker)
+    const admin = kafka.admin()
+    await admin.connect()
+    const topic = unique('killed')
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] })
+    await admin.disconnect()
+    const producer = kafka.producer()
+    await producer.connect()
+    let restarted
+    for (let start = 0; start < COUNT; start += 100) {
+      const messages = []
+      for (let i = start; i < start + 100; i++) messages.push({ key: `k${i}`, value: `${i}` })
+      const sent = producer.send({ topic, acks: -1, messages })
+      if (start === COUNT / 2) {
+        // SIGKILL with the send in flight, as a crashed machine; back up from its data.
+        const exited = new Promise(resolve => broker.process.once('exit', resolve))
+        broker.process.kill('SIGKILL')
+        await exited
+        restarted = startBroker({ own: true, dataDir, port: broker.port }).then(b => (broker = b))
+      }
+      await sent
+    }
+    await restarted
+    await producer.disconnect()
+
+    const consumer = kafka.consumer({ groupId: unique('killed-reader') })
+    const seen = new Set()
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.value.toString()) })
+    try {
+      await waitFor(() => seen.size === COUNT, { what: `all ${COUNT} acknowledged messages` })
+    } finally {
+      await consumer.disconnect()
+    }
   })
 
   test('a broker that stops answering fails the send with a request timeout as the cause', async () => {
