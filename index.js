@@ -10,6 +10,7 @@ const AssignerProtocol = require('./lib/assigner-protocol')
 const { CompressionCodecs } = require('./lib/codecs')
 const enums = require('./lib/enums')
 const errors = require('./lib/errors')
+const { refuseUnsupported } = require('./lib/unsupported')
 
 const PARTITIONER_WARNING =
   'KafkaJS v2.0.0 switched default partitioner. To retain the same partitioning behavior as in previous versions, create the producer with the option "createPartitioner: Partitioners.LegacyPartitioner". See the migration guide at https://kafka.js.org/docs/migration-guide-v2.0.0#producer-new-default-partitioner for details. Silence this warning by setting the environment variable "KAFKAJS_NO_PARTITIONER_WARNING=1"'
@@ -23,6 +24,7 @@ class Kafka {
 
   constructor(config = {}) {
     const { logLevel: level = logLevel.INFO, logCreator } = config
+    refuseUnsupported(config)
     this.#config = config
     this.#logger = createLogger({ level, logCreator })
   }

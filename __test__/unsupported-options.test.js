@@ -1,0 +1,46 @@
+// What kafkars cannot honour yet (TLS, SASL, a socket factory) it refuses at `new Kafka`, where
+// KafkaJS would use it: either way a secured config never ends up talking plaintext to a broker
+// that has no TLS or SASL listener, as the tests' broker has none.
+const { client, isKafkars, brokers } = require('./helpers')
+
+const configs = [
+  ['ssl: true', { ssl: true }],
+  ['ssl with a CA', { ssl: { ca: ['-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----'] } }],
+  ['SASL PLAIN', { sasl: { mechanism: 'plain', username: 'u', password: 'p' } }],
+  ['SASL SCRAM-SHA-512', { sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } }],
+]
+
+test.each(configs)('%s: never connects to a plaintext listener', async (_, secured) => {
+  const { Kafka, logLevel } = client()
+  const attempt = async () => {
+    const kafka = new Kafka({
+      brokers: brokers(),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      retry: { retries: 0 },
+      ...secured,
+    })
+    const admin = kafka.admin()
+    try {
+      await admin.connect()
+      return admin.listTopics()
+    } finally {
+      await admin.disconnect()
+    }
+  }
+  const error = await attempt().catch(e => e)
+  expect(error).toBeInstanceOf(Error)
+  if (isKafkars) {
+    expect(error).toBeInstanceOf(client().KafkaJSNotImplemented)
+    expect(error.retriable).toBe(false)
+    expect(error.message).toContain(`"${Object.keys(secured)[0]}" was given`)
+  }
+})
+
+test('ssl: false and sasl: null are the plaintext defaults, as in KafkaJS', async () => {
+  const { Kafka, logLevel } = client()
+  const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING, ssl: false, sasl: null }).admin()
+  await admin.connect()
+  await expect(admin.listTopics()).resolves.toEqual(expect.any(Array))
+  await admin.disconnect()
+})
