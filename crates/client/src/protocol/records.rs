@@ -4,7 +4,7 @@
 //! records laid out in one buffer they can slice without a copy per field.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::compression::{self as codec, Compressor, Decompressor};
+use kafka_protocol::compression::{self as codec, Compressor};
 
 use crate::error::{Error, Result};
 use crate::protocol::aborted::AbortedTransactions;
@@ -283,6 +283,9 @@ pub fn decode_batches(
         if raw.len() < total {
             break;
         }
+        if total < 17 {
+            return Err(corrupt("batch shorter than its magic byte"));
+        }
         let mut batch = raw.split_to(total);
         let magic = batch[16] as i8;
         if magic != 2 {
@@ -322,7 +325,9 @@ pub fn decode_batches(
             base_sequence: batch.get_i32(),
         };
         let count = batch.get_i32();
-        let last_offset = base_offset + header.last_offset_delta as i64;
+        let last_offset = base_offset
+            .checked_add(header.last_offset_delta as i64)
+            .ok_or_else(|| corrupt("last offset past the int64 range"))?;
         out.next_offset = Some(last_offset + 1);
         // Control records (transaction markers) are never handed to users, nor aborted records.
         // Every batch, those before the fetch offset too, moves the aborted transactions on.
@@ -338,9 +343,12 @@ pub fn decode_batches(
             continue;
         }
         let start = out.data.len();
+        // Spans index the buffer with u32s.
+        let room = (u32::MAX as usize - start).min(MAX_BATCH_RECORDS_BYTES);
         match header.compression {
-            0 => out.data.extend_from_slice(&batch),
-            c => decompress_into(c, &mut batch, &mut out.data)?,
+            0 if batch.len() <= room => out.data.extend_from_slice(&batch),
+            0 => return Err(corrupt("records past the size one fetch may hold")),
+            c => decompress_into(c, &batch, room, &mut out.data)?,
         }
         out.batches.push(header);
         parse_records(out, start, count, &header, fetch_offset)?;
@@ -358,7 +366,7 @@ fn control_type(header: &BatchHeader, records: &Bytes) -> Result<Option<i16>> {
     let body: &[u8] = match header.compression {
         0 => records,
         c => {
-            decompress_into(c, &mut records.clone(), &mut data)?;
+            decompress_into(c, records, MAX_BATCH_RECORDS_BYTES, &mut data)?;
             &data
         }
     };
@@ -376,24 +384,14 @@ fn control_type(header: &BatchHeader, records: &Bytes) -> Result<Option<i16>> {
     Ok(Some(i16::from_be_bytes([body[at], body[at + 1]])))
 }
 
-fn decompress_into(codec_id: i16, batch: &mut Bytes, out: &mut Vec<u8>) -> Result<()> {
-    let copy = |b: &mut dyn bytes::Buf, out: &mut Vec<u8>| {
-        while b.has_remaining() {
-            let chunk = b.chunk();
-            out.extend_from_slice(chunk);
-            let n = chunk.len();
-            b.advance(n);
-        }
-        Ok(())
-    };
-    let result = match codec_id {
-        1 => codec::Gzip::decompress(batch, |b| copy(b, out)),
-        2 => codec::Snappy::decompress(batch, |b| copy(b, out)),
-        3 => codec::Lz4::decompress(batch, |b| copy(b, out)),
-        4 => codec::Zstd::decompress(batch, |b| copy(b, out)),
-        other => return Err(corrupt(&format!("unknown compression codec {other}"))),
-    };
-    result.map_err(|e| corrupt(&format!("decompression failed: {e}")))
+/// The most a batch's records may take once decompressed (or uncompressed). Kafka bounds a batch
+/// as written (`message.max.bytes`, 1 MiB by default) but not what it inflates to; past this a
+/// batch is refused as corrupt rather than allowed to ask for any memory a few bytes can claim.
+const MAX_BATCH_RECORDS_BYTES: usize = 256 << 20;
+
+fn decompress_into(codec_id: i16, batch: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<()> {
+    super::decompress::decompress(codec_id, batch, limit, out)
+        .map_err(|e| corrupt(&format!("decompression failed: {e}")))
 }
 
 fn parse_records(
@@ -409,11 +407,12 @@ fn parse_records(
         let data = &out.data;
         let bad = || corrupt("record runs past its batch");
         let len = get_varlong(data, &mut pos).ok_or_else(bad)?;
-        let record_end = pos + len as usize;
-        if len < 0 || record_end > data.len() {
-            return Err(bad());
-        }
-        let attributes = data[pos] as i8;
+        let record_end = usize::try_from(len)
+            .ok()
+            .and_then(|len| pos.checked_add(len))
+            .filter(|&end| end <= data.len())
+            .ok_or_else(bad)?;
+        let attributes = *data.get(pos).ok_or_else(bad)? as i8;
         pos += 1;
         let timestamp_delta = get_varlong(data, &mut pos).ok_or_else(bad)?;
         let offset_delta = get_varlong(data, &mut pos).ok_or_else(bad)?;
@@ -427,7 +426,10 @@ fn parse_records(
             out.headers.push(HeaderEntry { key: k, value: v });
         }
         pos = record_end;
-        let offset = header.base_offset + offset_delta;
+        let offset = header
+            .base_offset
+            .checked_add(offset_delta)
+            .ok_or_else(|| corrupt("record offset past the int64 range"))?;
         if offset < fetch_offset {
             out.headers.truncate(headers_start as usize);
             continue;
@@ -437,7 +439,8 @@ fn parse_records(
         let timestamp = if header.timestamp_type == 1 {
             header.max_timestamp
         } else {
-            header.first_timestamp + timestamp_delta
+            // A nonsense timestamp is the broker's to answer for, not a reason to fail the fetch.
+            header.first_timestamp.wrapping_add(timestamp_delta)
         };
         out.records.push(RecordEntry {
             offset,
@@ -459,8 +462,14 @@ fn read_span(data: &[u8], pos: &mut usize, end: usize) -> Option<Span> {
         return Some(Span::NULL);
     }
     let start = *pos;
-    *pos += len as usize;
-    (*pos <= end).then_some(Span {
+    let stop = usize::try_from(len)
+        .ok()
+        .and_then(|len| start.checked_add(len))?;
+    if stop > end {
+        return None;
+    }
+    *pos = stop;
+    Some(Span {
         start: start as u32,
         len: len as i32,
     })
