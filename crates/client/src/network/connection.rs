@@ -23,6 +23,9 @@ use crate::network::versions::{max_version, ApiVersionTable};
 /// from a TLS or HTTP port) must not ask for gigabytes.
 const MAX_RESPONSE_SIZE: usize = 1 << 30;
 
+/// What a response's buffer starts at; it grows as more of the response arrives.
+const INITIAL_READ_BUFFER: usize = 64 * 1024;
+
 type Pending = HashMap<i32, oneshot::Sender<Result<Bytes>>>;
 
 pub struct Connection {
@@ -196,12 +199,17 @@ impl Connection {
                 ));
             }
         };
+        // A response that does not decode means the two sides disagree about the stream: the
+        // connection is closed, so the next request opens a new one.
         let decode_error = |e: String| {
-            Error::kafka(format!(
+            self.closed.store(true, Ordering::Release);
+            let mut error = Error::kafka(format!(
                 "Malformed {:?} v{version} response from {}: {e}",
                 api_key::<R>(),
                 self.address
-            ))
+            ));
+            error.broker = Some(self.address.clone());
+            error
         };
         if let Some(sink) = &sink {
             // KafkaJS counts the size prefix too.
@@ -295,15 +303,19 @@ async fn read_responses(
             }
             Err(_) => break Error::connection_closed(&address),
         };
-        let mut body = BytesMut::zeroed(len);
-        if reader.read_exact(&mut body).await.is_err() {
-            break Error::connection_closed(&address);
+        // Read as the bytes arrive, not into a buffer of the announced size: a length that is
+        // not one (a TLS alert read as a size is 352 MB) then costs what was really sent.
+        let mut body = Vec::with_capacity(len.min(INITIAL_READ_BUFFER));
+        match (&mut reader).take(len as u64).read_to_end(&mut body).await {
+            Ok(n) if n == len => {}
+            _ => break Error::connection_closed(&address),
         }
+        let body = Bytes::from(body);
         // The header is decoded by the caller, who knows its version: only peek at the id.
         let correlation_id = i32::from_be_bytes([body[0], body[1], body[2], body[3]]);
         let waiter = pending.lock().unwrap().remove(&correlation_id);
         if let Some(waiter) = waiter {
-            let _ = waiter.send(Ok(body.freeze()));
+            let _ = waiter.send(Ok(body));
         }
     };
     closed.store(true, Ordering::Release);
