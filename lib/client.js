@@ -6,6 +6,7 @@
 // merged with the client's (the consumer's defaulting to `{ retries: 5 }`).
 const native = require('../native')
 const { KafkaJSNonRetriableError, errorFromNative } = require('./errors')
+const { sslOptions } = require('./ssl')
 
 // KafkaJS swaps in faster retry defaults under NODE_ENV=test (Jest sets it); tests written
 // against KafkaJS time their expectations by them, so kafkars does the same.
@@ -40,6 +41,7 @@ const nativeClientOptions = async config => ({
   requestTimeout: config.requestTimeout ?? 30000,
   enforceRequestTimeout: config.enforceRequestTimeout ?? true,
   retry: retryOptions(config.retry),
+  ssl: sslOptions(config.ssl),
 })
 
 /** Awaits a native call, turning its rejection into the KafkaJS error class. */

@@ -1,16 +1,17 @@
 // Options of KafkaJS's `new Kafka` that kafkars cannot honour yet. Each is refused at `new Kafka`:
-// a config that asks for TLS or for credentials must not connect in plaintext, unauthenticated,
-// as if it had been read (issue #13 makes them work, and takes them off this list).
+// a config that asks for credentials must not connect unauthenticated, as if it had been read
+// (issue #13 makes them work, and takes them off this list).
 const { KafkaJSNotImplemented } = require('./errors')
+const { refuseUnhonouredSsl } = require('./ssl')
 
 const UNSUPPORTED = [
-  ['ssl', 'TLS'],
   ['sasl', 'SASL authentication'],
   ['socketFactory', 'a custom socket factory'],
 ]
 
 /** Throws KafkaJSNotImplemented for the first option set that kafkars does not honour. */
 const refuseUnsupported = config => {
+  refuseUnhonouredSsl(config.ssl)
   for (const [option, what] of UNSUPPORTED) {
     if (config[option]) {
       throw new KafkaJSNotImplemented(

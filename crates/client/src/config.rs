@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::network::TlsOptions;
+
 /// KafkaJS's `retry` option. Times are in milliseconds, as in KafkaJS.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryConfig {
@@ -38,6 +40,8 @@ pub struct ClientConfig {
     /// Kafka-level `retry`. The producer's, consumer's and admin's operations retry as their
     /// own config says (KafkaJS: the Kafka-level `retry` merged with theirs).
     pub retry: RetryConfig,
+    /// KafkaJS's `ssl`: every connection is TLS when set.
+    pub tls: Option<TlsOptions>,
 }
 
 impl Default for ClientConfig {
@@ -49,6 +53,7 @@ impl Default for ClientConfig {
             request_timeout: Duration::from_millis(30_000),
             metadata_max_age: Duration::from_millis(300_000),
             retry: RetryConfig::default(),
+            tls: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use kafkars_client::network::TlsOptions;
 use kafkars_client::{ClientConfig, RetryConfig};
 use napi_derive::napi;
 
@@ -27,6 +28,31 @@ pub struct ClientOptions {
     /// The Kafka-level `retry`, for the cluster's own retries (connecting, metadata, finding a
     /// coordinator), as KafkaJS's cluster of each client uses it.
     pub retry: RetryOptions,
+    /// KafkaJS's `ssl`, normalised by the JavaScript layer (`true` is `{}`).
+    pub ssl: Option<SslOptions>,
+}
+
+/// The `tls.connect` options kafkars honours, PEM as text; the JavaScript layer refuses others.
+#[napi(object)]
+pub struct SslOptions {
+    pub ca: Option<Vec<String>>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    pub reject_unauthorized: Option<bool>,
+    pub servername: Option<String>,
+}
+
+impl From<&SslOptions> for TlsOptions {
+    fn from(s: &SslOptions) -> Self {
+        TlsOptions {
+            ca: s.ca.clone().unwrap_or_default(),
+            cert: s.cert.clone(),
+            key: s.key.clone(),
+            // Node's default.
+            reject_unauthorized: s.reject_unauthorized.unwrap_or(true),
+            servername: s.servername.clone(),
+        }
+    }
 }
 
 impl From<&RetryOptions> for RetryConfig {
@@ -56,6 +82,7 @@ impl ClientOptions {
             request_timeout: Duration::from_millis(request_timeout as u64),
             metadata_max_age: Duration::from_millis(metadata_max_age.unwrap_or(300_000.0) as u64),
             retry: (&self.retry).into(),
+            tls: self.ssl.as_ref().map(Into::into),
         }
     }
 }

@@ -10,14 +10,18 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
+use crate::network::tls::Tls;
 use crate::network::versions::{max_version, ApiVersionTable};
+
+/// The halves of a connection's stream, TCP or TLS over TCP.
+type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
 
 /// Responses larger than this are refused rather than allocated: a garbage length prefix (say,
 /// from a TLS or HTTP port) must not ask for gigabytes.
@@ -32,7 +36,7 @@ pub struct Connection {
     address: String,
     client_id: StrBytes,
     request_timeout: Duration,
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<WriteHalf>,
     pending: Arc<Mutex<Pending>>,
     closed: Arc<AtomicBool>,
     next_correlation_id: AtomicI32,
@@ -51,20 +55,38 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects and negotiates API versions; the address is `host:port`.
+    /// Connects (with `tls`, the handshake too, within the same `connection_timeout`) and
+    /// negotiates API versions; the address is `host:port`.
     pub async fn open(
         address: &str,
         client_id: &str,
+        tls: Option<&Tls>,
         connection_timeout: Duration,
         request_timeout: Duration,
         observer: Arc<RequestObserver>,
     ) -> Result<Arc<Connection>> {
-        let stream = tokio::time::timeout(connection_timeout, TcpStream::connect(address))
+        let connect = async {
+            let stream = TcpStream::connect(address)
+                .await
+                .map_err(|e| Error::io(address, "connect", &e))?;
+            stream.set_nodelay(true).ok();
+            let halves: (ReadHalf, WriteHalf) = match tls {
+                None => {
+                    let (read, write) = stream.into_split();
+                    (Box::new(read), Box::new(write))
+                }
+                Some(tls) => {
+                    let (read, write) = tokio::io::split(tls.connect(address, stream).await?);
+                    (Box::new(read), Box::new(write))
+                }
+            };
+            Ok::<_, Error>(halves)
+        };
+        let (read, write) = tokio::time::timeout(connection_timeout, connect)
             .await
-            .map_err(|_| Error::connection(address, format!("Connection timeout to {address}")))?
-            .map_err(|e| Error::io(address, "connect", &e))?;
-        stream.set_nodelay(true).ok();
-        let (read, write) = stream.into_split();
+            .map_err(|_| {
+                Error::connection(address, format!("Connection timeout to {address}"))
+            })??;
         let pending: Arc<Mutex<Pending>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
         tokio::spawn(read_responses(
@@ -285,7 +307,7 @@ fn api_key<R: Request>() -> ApiKey {
 
 async fn read_responses(
     address: String,
-    read: OwnedReadHalf,
+    read: ReadHalf,
     pending: Arc<Mutex<Pending>>,
     closed: Arc<AtomicBool>,
 ) {

@@ -1,0 +1,213 @@
+//! TLS as KafkaJS's `ssl` option asks for it — Node's `tls.connect` options — over tokio-rustls.
+//! Without a `ca`, the server is checked against Mozilla's root set, which is what Node's
+//! bundled roots are.
+
+use std::sync::Arc;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature};
+use tokio_rustls::rustls::{self, ClientConfig, DigitallySignedStruct, RootCertStore};
+use tokio_rustls::TlsConnector;
+
+use crate::error::{Error, Result};
+
+/// The `ssl` options kafkars reads, PEM text as Node takes it.
+#[derive(Clone, Default)]
+pub struct TlsOptions {
+    /// Certificates to trust instead of Mozilla's roots; each entry may hold several.
+    pub ca: Vec<String>,
+    /// The client's certificate chain and key, for brokers that require client authentication.
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    /// Node's `rejectUnauthorized`: false accepts any server certificate (tests, self-signed).
+    pub reject_unauthorized: bool,
+    /// The name the server's certificate must carry (SNI too); by default the broker's host.
+    pub servername: Option<String>,
+}
+
+impl std::fmt::Debug for TlsOptions {
+    // The key is a secret: it never reaches a log or an error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsOptions")
+            .field("ca", &self.ca.len())
+            .field("cert", &self.cert.is_some())
+            .field("reject_unauthorized", &self.reject_unauthorized)
+            .field("servername", &self.servername)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A TLS client ready to wrap connections.
+pub struct Tls {
+    connector: TlsConnector,
+    servername: Option<String>,
+}
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::non_retriable(format!("Invalid ssl option: {what}: {e}"))
+}
+
+fn certificates(pem: &str, what: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| invalid(what, e))?;
+    if certs.is_empty() {
+        return Err(invalid(what, "no PEM certificate found"));
+    }
+    Ok(certs)
+}
+
+impl Tls {
+    pub fn new(options: &TlsOptions) -> Result<Tls> {
+        let provider = Arc::new(ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid("protocol versions", e))?;
+        let builder = if options.reject_unauthorized {
+            let mut roots = RootCertStore::empty();
+            if options.ca.is_empty() {
+                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            }
+            for pem in &options.ca {
+                for cert in certificates(pem, "ca")? {
+                    roots.add(cert).map_err(|e| invalid("ca", e))?;
+                }
+            }
+            builder.with_root_certificates(roots)
+        } else {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyServer(provider)))
+        };
+        let config = match (&options.cert, &options.key) {
+            (Some(cert), Some(key)) => {
+                let key =
+                    PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(|e| invalid("key", e))?;
+                builder
+                    .with_client_auth_cert(certificates(cert, "cert")?, key)
+                    .map_err(|e| invalid("cert and key", e))?
+            }
+            (None, None) => builder.with_no_client_auth(),
+            _ => return Err(invalid("cert and key", "each needs the other")),
+        };
+        Ok(Tls {
+            connector: TlsConnector::from(Arc::new(config)),
+            servername: options.servername.clone(),
+        })
+    }
+
+    /// The TLS handshake over `stream` to `address` (`host:port`).
+    pub async fn connect(&self, address: &str, stream: TcpStream) -> Result<TlsStream<TcpStream>> {
+        let host = self
+            .servername
+            .as_deref()
+            .unwrap_or_else(|| host_of(address));
+        let name = ServerName::try_from(host.to_string()).map_err(|e| {
+            Error::connection(address, format!("Invalid TLS server name {host}: {e}"))
+        })?;
+        self.connector.connect(name, stream).await.map_err(|e| {
+            Error::connection(
+                address,
+                format!("Connection error: TLS handshake with {address} failed: {e}"),
+            )
+        })
+    }
+}
+
+/// `host` of `host:port`, brackets of an IPv6 literal removed.
+fn host_of(address: &str) -> &str {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+/// `rejectUnauthorized: false`: any certificate is accepted, but the handshake's signatures are
+/// still checked, so the connection is at least with whoever holds that certificate's key.
+#[derive(Debug)]
+struct AcceptAnyServer(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyServer {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_name_is_the_host_of_the_address() {
+        assert_eq!(host_of("broker-1.example.com:9093"), "broker-1.example.com");
+        assert_eq!(host_of("127.0.0.1:9093"), "127.0.0.1");
+        assert_eq!(host_of("[::1]:9093"), "::1");
+    }
+
+    #[test]
+    fn a_ca_that_is_not_pem_is_refused_before_connecting() {
+        let options = TlsOptions {
+            ca: vec!["not a certificate".into()],
+            reject_unauthorized: true,
+            ..TlsOptions::default()
+        };
+        let e = Tls::new(&options).err().expect("refused");
+        assert!(
+            e.message.starts_with("Invalid ssl option: ca"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_key_never_shows_in_debug_output() {
+        let options = TlsOptions {
+            key: Some("-----BEGIN PRIVATE KEY-----\nsecret\n".into()),
+            ..TlsOptions::default()
+        };
+        assert!(!format!("{options:?}").contains("secret"));
+    }
+}
