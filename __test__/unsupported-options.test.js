@@ -1,5 +1,6 @@
-// What kafkars cannot honour yet (SASL, a socket factory, ssl options beyond ca, cert, key,
-// rejectUnauthorized and servername) it refuses at `new Kafka`, where KafkaJS would use it:
+// What kafkars cannot honour yet (SASL beyond PLAIN and SCRAM, re-authentication, a socket
+// factory, ssl options beyond ca, cert, key, rejectUnauthorized and servername) it refuses at
+// `new Kafka`, where KafkaJS would use it:
 // either way a secured config never ends up talking plaintext to a broker that has no TLS or
 // SASL listener, as the tests' broker has none.
 const { client, isKafkars, brokers } = require('./helpers')
@@ -7,8 +8,10 @@ const { client, isKafkars, brokers } = require('./helpers')
 const configs = [
   ['ssl with an encrypted key', { ssl: { key: 'k', cert: 'c', passphrase: 'secret' } }],
   ['ssl with checkServerIdentity', { ssl: { checkServerIdentity: () => undefined } }],
-  ['SASL PLAIN', { sasl: { mechanism: 'plain', username: 'u', password: 'p' } }],
-  ['SASL SCRAM-SHA-512', { sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } }],
+  ['SASL OAUTHBEARER', { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: 'secret' }) } }],
+  ['SASL AWS', { sasl: { mechanism: 'aws', authorizationIdentity: 'id', accessKeyId: 'k', secretAccessKey: 'secret' } }],
+  ['a custom SASL mechanism', { sasl: { mechanism: 'custom', authenticationProvider: () => ({ authenticate: async () => {} }) } }],
+  ['SASL re-authentication', { sasl: { mechanism: 'plain', username: 'u', password: 'secret' }, reauthenticationThreshold: 5000 }],
 ]
 
 test.each(configs)('%s: never connects to a plaintext listener', async (_, secured) => {
@@ -34,8 +37,11 @@ test.each(configs)('%s: never connects to a plaintext listener', async (_, secur
   if (isKafkars) {
     expect(error).toBeInstanceOf(client().KafkaJSNotImplemented)
     expect(error.retriable).toBe(false)
-    const [option, value] = Object.entries(secured)[0]
-    const named = option === 'ssl' ? Object.keys(value).find(k => !['key', 'cert'].includes(k)) : option
+    const [option, value] = Object.entries(secured).at(-1)
+    const named = {
+      ssl: () => Object.keys(value).find(k => !['key', 'cert'].includes(k)),
+      sasl: () => (value.authenticationProvider ? 'authenticationProvider' : value.mechanism),
+    }[option]?.() ?? option
     expect(error.message).toContain(`"${named}"`)
     expect(error.message).not.toContain('secret')
   }

@@ -7,6 +7,7 @@
 const native = require('../native')
 const { KafkaJSNonRetriableError, errorFromNative } = require('./errors')
 const { sslOptions } = require('./ssl')
+const { saslOptions } = require('./sasl')
 
 // KafkaJS swaps in faster retry defaults under NODE_ENV=test (Jest sets it); tests written
 // against KafkaJS time their expectations by them, so kafkars does the same.
@@ -42,6 +43,8 @@ const nativeClientOptions = async config => ({
   enforceRequestTimeout: config.enforceRequestTimeout ?? true,
   retry: retryOptions(config.retry),
   ssl: sslOptions(config.ssl),
+  sasl: saslOptions(config.sasl),
+  authenticationTimeout: config.authenticationTimeout ?? 10000,
 })
 
 /** Awaits a native call, turning its rejection into the KafkaJS error class. */

@@ -159,7 +159,7 @@ const clusterId = () => {
 }
 
 /** Writes a node's directory and formats its storage: done once; a restart reuses it. */
-const prepareNode = ({ node, nodes, dir, settings, cluster }) => {
+const prepareNode = ({ node, nodes, dir, settings, cluster, scram }) => {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'server.properties'), serverProperties({ node, nodes, dir, settings }))
   fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J2)
@@ -167,7 +167,11 @@ const prepareNode = ({ node, nodes, dir, settings, cluster }) => {
   fs.writeFileSync(path.join(dir, 'node.json'), JSON.stringify(node))
   const format = spawnSync(
     'java',
-    [...jvmArgs(node.version, dir), 'kafka.tools.StorageTool', 'format', '-t', cluster, '-c', path.join(dir, 'server.properties')],
+    [
+      ...jvmArgs(node.version, dir),
+      'kafka.tools.StorageTool', 'format', '-t', cluster, '-c', path.join(dir, 'server.properties'),
+      ...scram.flatMap(credential => ['--add-scram', credential]),
+    ],
     { encoding: 'utf8' }
   )
   if (format.status !== 0) {
@@ -258,9 +262,11 @@ class KafkaNode {
  * A `dataDir` that holds a cluster from before is started again as it was: same ports, same data.
  * `settings` adds server.properties entries: an object for every node, or a function of the
  * node (`{ id }`) for entries that differ per node, such as `broker.rack`; `advertise` (one
- * node) makes the client listener advertise that address instead of its own.
+ * node) makes the client listener advertise that address instead of its own; `scram` lists SCRAM
+ * users written into the storage as it is formatted (StorageTool's `--add-scram`), e.g.
+ * `SCRAM-SHA-256=[name=alice,password=alice-secret]`.
  */
-const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise, version = kafkaVersion() } = {}) => {
+const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise, scram = [], version = kafkaVersion() } = {}) => {
   ensureKafka(version)
   const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'kafkars-kafka-'))
   const existing = fs.existsSync(path.join(root, 'node-1', 'node.json'))
@@ -285,7 +291,7 @@ const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise,
     }
     const cluster = clusterId()
     for (const node of nodes) {
-      prepareNode({ node, nodes, dir: path.join(root, `node-${node.id}`), settings, cluster })
+      prepareNode({ node, nodes, dir: path.join(root, `node-${node.id}`), settings, cluster, scram })
     }
   }
   const members = nodes.map(node => new KafkaNode(node, path.join(root, `node-${node.id}`)))

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::network::TlsOptions;
+use crate::network::{SaslOptions, TlsOptions};
 
 /// KafkaJS's `retry` option. Times are in milliseconds, as in KafkaJS.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +42,9 @@ pub struct ClientConfig {
     pub retry: RetryConfig,
     /// KafkaJS's `ssl`: every connection is TLS when set.
     pub tls: Option<TlsOptions>,
+    /// KafkaJS's `sasl`: every connection authenticates after ApiVersions when set.
+    pub sasl: Option<SaslOptions>,
+    pub authentication_timeout: Duration,
 }
 
 impl Default for ClientConfig {
@@ -54,6 +57,8 @@ impl Default for ClientConfig {
             metadata_max_age: Duration::from_millis(300_000),
             retry: RetryConfig::default(),
             tls: None,
+            sasl: None,
+            authentication_timeout: Duration::from_millis(10_000),
         }
     }
 }

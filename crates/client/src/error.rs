@@ -22,6 +22,7 @@ pub enum ErrorClass {
     BrokerNotFound,
     GroupCoordinatorNotFound,
     CreateTopic,
+    SaslAuthentication,
 }
 
 impl ErrorClass {
@@ -39,6 +40,7 @@ impl ErrorClass {
             ErrorClass::BrokerNotFound => "KafkaJSBrokerNotFound",
             ErrorClass::GroupCoordinatorNotFound => "KafkaJSGroupCoordinatorNotFound",
             ErrorClass::CreateTopic => "KafkaJSCreateTopicError",
+            ErrorClass::SaslAuthentication => "KafkaJSSASLAuthenticationError",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kafkars_client::network::TlsOptions;
+use kafkars_client::network::{SaslOptions, TlsOptions};
 use kafkars_client::{ClientConfig, RetryConfig};
 use napi_derive::napi;
 
@@ -30,6 +30,26 @@ pub struct ClientOptions {
     pub retry: RetryOptions,
     /// KafkaJS's `ssl`, normalised by the JavaScript layer (`true` is `{}`).
     pub ssl: Option<SslOptions>,
+    /// KafkaJS's `sasl`, for the mechanisms the JavaScript layer lets through.
+    pub sasl: Option<SaslCredentials>,
+    pub authentication_timeout: f64,
+}
+
+#[napi(object)]
+pub struct SaslCredentials {
+    pub mechanism: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl From<&SaslCredentials> for SaslOptions {
+    fn from(s: &SaslCredentials) -> Self {
+        SaslOptions {
+            mechanism: s.mechanism.clone(),
+            username: s.username.clone(),
+            password: s.password.clone(),
+        }
+    }
 }
 
 /// The `tls.connect` options kafkars honours, PEM as text; the JavaScript layer refuses others.
@@ -83,6 +103,8 @@ impl ClientOptions {
             metadata_max_age: Duration::from_millis(metadata_max_age.unwrap_or(300_000.0) as u64),
             retry: (&self.retry).into(),
             tls: self.ssl.as_ref().map(Into::into),
+            sasl: self.sasl.as_ref().map(Into::into),
+            authentication_timeout: Duration::from_millis(self.authentication_timeout as u64),
         }
     }
 }

@@ -16,7 +16,7 @@ pub use metadata::{Metadata, PartitionMetadata, TopicMetadata};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorClass, Result};
-use crate::network::{Connection, RequestObserver, RequestSink, Tls};
+use crate::network::{Connection, RequestObserver, RequestSink, Security, Tls};
 use crate::retry::{retry, retry_only};
 
 pub struct Cluster {
@@ -32,15 +32,25 @@ pub struct Cluster {
     /// Topics the client works with; refreshes ask for these.
     targets: Mutex<HashSet<String>>,
     requests: Arc<RequestObserver>,
-    /// Built once from `config.tls`; options that do not build fail every connect with the reason.
-    tls: std::result::Result<Option<Tls>, Error>,
+    /// TLS and SASL, built once from the config; options that do not build fail every connect
+    /// with the reason.
+    security: std::result::Result<Security, Error>,
 }
 
 impl Cluster {
     pub fn new(config: ClientConfig) -> Arc<Cluster> {
-        let tls = config.tls.as_ref().map(Tls::new).transpose();
+        let security = config
+            .tls
+            .as_ref()
+            .map(Tls::new)
+            .transpose()
+            .map(|tls| Security {
+                tls,
+                sasl: config.sasl.clone(),
+                authentication_timeout: config.authentication_timeout,
+            });
         Arc::new(Cluster {
-            tls,
+            security,
             config,
             metadata: RwLock::default(),
             refreshed_at: Mutex::default(),
@@ -275,11 +285,11 @@ impl Cluster {
                 return Ok(c.clone());
             }
         }
-        let tls = self.tls.as_ref().map_err(Clone::clone)?.as_ref();
+        let security = self.security.as_ref().map_err(Clone::clone)?;
         let c = Connection::open(
             address,
             &self.config.client_id,
-            tls,
+            security,
             self.config.connection_timeout,
             self.config.request_timeout,
             self.requests.clone(),

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
+use crate::network::sasl::{self, SaslOptions};
 use crate::network::tls::Tls;
 use crate::network::versions::{max_version, ApiVersionTable};
 
@@ -29,6 +30,15 @@ const MAX_RESPONSE_SIZE: usize = 1 << 30;
 
 /// What a response's buffer starts at; it grows as more of the response arrives.
 const INITIAL_READ_BUFFER: usize = 64 * 1024;
+
+/// What a new connection's handshake needs beyond TCP: TLS around it, SASL after ApiVersions.
+#[derive(Default)]
+pub struct Security {
+    pub tls: Option<Tls>,
+    pub sasl: Option<SaslOptions>,
+    /// How long SASL may take (KafkaJS's `authenticationTimeout`).
+    pub authentication_timeout: Duration,
+}
 
 type Pending = HashMap<i32, oneshot::Sender<Result<Bytes>>>;
 
@@ -55,12 +65,12 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects (with `tls`, the handshake too, within the same `connection_timeout`) and
-    /// negotiates API versions; the address is `host:port`.
+    /// Connects (with TLS, its handshake too, within the same `connection_timeout`), negotiates
+    /// API versions and, with SASL, authenticates; the address is `host:port`.
     pub async fn open(
         address: &str,
         client_id: &str,
-        tls: Option<&Tls>,
+        security: &Security,
         connection_timeout: Duration,
         request_timeout: Duration,
         observer: Arc<RequestObserver>,
@@ -70,7 +80,7 @@ impl Connection {
                 .await
                 .map_err(|e| Error::io(address, "connect", &e))?;
             stream.set_nodelay(true).ok();
-            let halves: (ReadHalf, WriteHalf) = match tls {
+            let halves: (ReadHalf, WriteHalf) = match &security.tls {
                 None => {
                     let (read, write) = stream.into_split();
                     (Box::new(read), Box::new(write))
@@ -114,6 +124,20 @@ impl Connection {
             return Err(Error::protocol(response.error_code));
         }
         conn.versions = ApiVersionTable::from_response(&response);
+        if let Some(options) = &security.sasl {
+            let timeout = security.authentication_timeout;
+            tokio::time::timeout(timeout, sasl::authenticate(&conn, options))
+                .await
+                .map_err(|_| {
+                    Error::connection(
+                        address,
+                        format!(
+                            "SASL authentication with {address} timed out after {} ms",
+                            timeout.as_millis()
+                        ),
+                    )
+                })??;
+        }
         Ok(Arc::new(conn))
     }
 

@@ -2,9 +2,11 @@
 
 mod connection;
 mod observer;
+mod sasl;
 mod tls;
 mod versions;
 
-pub use connection::Connection;
+pub use connection::{Connection, Security};
 pub use observer::{RequestEvent, RequestInfo, RequestObserver, RequestSink};
+pub use sasl::SaslOptions;
 pub use tls::{Tls, TlsOptions};

@@ -30,6 +30,9 @@ pub fn max_version(key: ApiKey) -> i16 {
         ApiKey::AddOffsetsToTxn => 1,
         ApiKey::TxnOffsetCommit => 1,
         ApiKey::EndTxn => 1,
+        ApiKey::SaslHandshake => 1,
+        // v1 adds the session lifetime; KafkaJS speaks v0 and v1.
+        ApiKey::SaslAuthenticate => 1,
         _ => 0,
     }
 }

@@ -1,0 +1,257 @@
+//! SASL authentication of a new connection, as KafkaJS's saslAuthenticator does it: SaslHandshake
+//! names the mechanism, then SaslAuthenticate carries its exchange — one message for PLAIN, two
+//! round trips for SCRAM (RFC 5802, over HMAC-SHA-256 or -512).
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use bytes::Bytes;
+use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
+use kafka_protocol::protocol::StrBytes;
+use rand::distr::{Alphanumeric, SampleString};
+use ring::{digest, hmac, pbkdf2};
+
+use super::Connection;
+use crate::error::{Error, ErrorClass, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mechanism {
+    Plain,
+    ScramSha256,
+    ScramSha512,
+}
+
+impl Mechanism {
+    /// The name Kafka knows it by, as `sasl.mechanism` (any case) gives it.
+    fn parse(name: &str) -> Option<Mechanism> {
+        match name.to_ascii_uppercase().as_str() {
+            "PLAIN" => Some(Mechanism::Plain),
+            "SCRAM-SHA-256" => Some(Mechanism::ScramSha256),
+            "SCRAM-SHA-512" => Some(Mechanism::ScramSha512),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "PLAIN",
+            Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            Mechanism::ScramSha512 => "SCRAM-SHA-512",
+        }
+    }
+}
+
+/// KafkaJS's `sasl` option: the mechanism as the user named it, checked when connecting.
+#[derive(Clone)]
+pub struct SaslOptions {
+    pub mechanism: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SaslOptions {
+    // The password never reaches a log or an error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslOptions")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(message: String) -> Error {
+    Error::new(ErrorClass::SaslAuthentication, message, false)
+}
+
+/// Authenticates `conn` (ApiVersions done) as `sasl` says.
+pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
+    let kind = Mechanism::parse(&sasl.mechanism).ok_or_else(|| {
+        Error::non_retriable(format!(
+            "SASL mechanism {} is not supported by kafkars (it speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)",
+            sasl.mechanism
+        ))
+    })?;
+    let mechanism = kind.name();
+    let handshake = conn
+        .send(&SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism)))
+        .await?;
+    let enabled: Vec<&str> = handshake.mechanisms.iter().map(|m| m.as_str()).collect();
+    let named = || match enabled.as_slice() {
+        [] => "none".to_string(),
+        names => names.join(", "),
+    };
+    if handshake.error_code != 0 {
+        // KafkaJS's error (UNSUPPORTED_SASL_MECHANISM, as the broker answers), and which
+        // mechanisms the broker does enable.
+        let mut e = Error::protocol(handshake.error_code);
+        e.message = format!(
+            "{}: {mechanism} (broker {} enables {})",
+            e.message,
+            conn.address(),
+            named()
+        );
+        return Err(e);
+    }
+    if !enabled.contains(&mechanism) {
+        // KafkaJS's message for a broker that answers without an error but lists others.
+        return Err(failed(format!(
+            "SASL {mechanism} mechanism is not supported by the server (broker {} enables {})",
+            conn.address(),
+            named()
+        )));
+    }
+    match kind {
+        Mechanism::Plain => {
+            let message = format!("\0{}\0{}", sasl.username, sasl.password);
+            exchange(conn, message.into_bytes())
+                .await
+                .map_err(|e| failed(format!("SASL PLAIN authentication failed: {e}")))?;
+            Ok(())
+        }
+        Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
+            let digest = if kind == Mechanism::ScramSha256 {
+                "SHA256"
+            } else {
+                "SHA512"
+            };
+            scram(conn, kind, sasl)
+                .await
+                .map_err(|e| failed(format!("SASL SCRAM {digest} authentication failed: {e}")))
+        }
+    }
+}
+
+/// One SaslAuthenticate round trip; the broker's refusal is its own message.
+async fn exchange(conn: &Connection, message: Vec<u8>) -> std::result::Result<Bytes, String> {
+    let response = conn
+        .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message)))
+        .await
+        .map_err(|e| e.message)?;
+    if response.error_code != 0 {
+        return Err(response
+            .error_message
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| Error::protocol(response.error_code).message));
+    }
+    Ok(response.auth_bytes)
+}
+
+/// KafkaJS's floor for the broker's iteration count, below which SCRAM is weak.
+const MIN_ITERATIONS: u32 = 4096;
+
+async fn scram(
+    conn: &Connection,
+    kind: Mechanism,
+    sasl: &SaslOptions,
+) -> std::result::Result<(), String> {
+    let (hmac_algorithm, pbkdf2_algorithm, digest_algorithm) = match kind {
+        Mechanism::ScramSha512 => (
+            hmac::HMAC_SHA512,
+            pbkdf2::PBKDF2_HMAC_SHA512,
+            &digest::SHA512,
+        ),
+        _ => (
+            hmac::HMAC_SHA256,
+            pbkdf2::PBKDF2_HMAC_SHA256,
+            &digest::SHA256,
+        ),
+    };
+    let nonce = Alphanumeric.sample_string(&mut rand::rng(), 24);
+    let first_bare = format!("n={},r={nonce}", scram_name(&sasl.username));
+    let server_first = exchange(conn, format!("n,,{first_bare}").into_bytes()).await?;
+    let server_first = String::from_utf8(server_first.to_vec()).map_err(|e| e.to_string())?;
+    let field = |key: &str| {
+        server_first
+            .split(',')
+            .find_map(|f| f.strip_prefix(key))
+            .ok_or_else(|| format!("the server's first message lacks {key}"))
+    };
+    let server_nonce = field("r=")?;
+    if !server_nonce.starts_with(&nonce) {
+        return Err("Invalid server nonce, it does not start with the client nonce".into());
+    }
+    let salt = BASE64
+        .decode(field("s=")?)
+        .map_err(|e| format!("invalid salt: {e}"))?;
+    let iterations: u32 = field("i=")?
+        .parse()
+        .map_err(|_| "invalid iteration count")?;
+    if iterations < MIN_ITERATIONS {
+        return Err(format!(
+            "Requested iterations {iterations} is less than the minimum {MIN_ITERATIONS}"
+        ));
+    }
+    let mut salted = vec![0u8; digest_algorithm.output_len()];
+    pbkdf2::derive(
+        pbkdf2_algorithm,
+        std::num::NonZeroU32::new(iterations).expect("at least the minimum"),
+        &salt,
+        sasl.password.as_bytes(),
+        &mut salted,
+    );
+    let salted = hmac::Key::new(hmac_algorithm, &salted);
+    let client_key = hmac::sign(&salted, b"Client Key");
+    let stored_key = digest::digest(digest_algorithm, client_key.as_ref());
+    // "biws" is base64 of the GS2 header "n,,": no channel binding.
+    let final_without_proof = format!("c=biws,r={server_nonce}");
+    let auth_message = format!("{first_bare},{server_first},{final_without_proof}");
+    let signature = hmac::sign(
+        &hmac::Key::new(hmac_algorithm, stored_key.as_ref()),
+        auth_message.as_bytes(),
+    );
+    let proof: Vec<u8> = client_key
+        .as_ref()
+        .iter()
+        .zip(signature.as_ref())
+        .map(|(k, s)| k ^ s)
+        .collect();
+    let final_message = format!("{final_without_proof},p={}", BASE64.encode(proof));
+    let server_final = exchange(conn, final_message.into_bytes()).await?;
+    let server_final = String::from_utf8(server_final.to_vec()).map_err(|e| e.to_string())?;
+    if let Some(error) = server_final.strip_prefix("e=") {
+        return Err(error.to_string());
+    }
+    let server_key = hmac::sign(&salted, b"Server Key");
+    let expected = hmac::sign(
+        &hmac::Key::new(hmac_algorithm, server_key.as_ref()),
+        auth_message.as_bytes(),
+    );
+    if server_final.strip_prefix("v=") != Some(BASE64.encode(expected.as_ref()).as_str()) {
+        return Err("Invalid server signature in server final message".into());
+    }
+    Ok(())
+}
+
+/// A SCRAM username: ',' and '=' escaped as RFC 5802 says.
+fn scram_name(name: &str) -> String {
+    name.replace('=', "=3D").replace(',', "=2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mechanisms_are_named_in_any_case() {
+        assert_eq!(
+            Mechanism::parse("scram-sha-256"),
+            Some(Mechanism::ScramSha256)
+        );
+        assert_eq!(Mechanism::parse("PLAIN"), Some(Mechanism::Plain));
+        assert_eq!(Mechanism::parse("oauthbearer"), None);
+    }
+
+    #[test]
+    fn scram_names_escape_commas_and_equals() {
+        assert_eq!(scram_name("a,b=c"), "a=2Cb=3Dc");
+    }
+
+    #[test]
+    fn the_password_never_shows_in_debug_output() {
+        let sasl = SaslOptions {
+            mechanism: "plain".into(),
+            username: "alice".into(),
+            password: "alice-secret".into(),
+        };
+        assert!(!format!("{sasl:?}").contains("secret"));
+    }
+}
