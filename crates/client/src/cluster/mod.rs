@@ -19,12 +19,16 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::network::{Connection, RequestObserver, RequestSink, Security, Tls};
 use crate::retry::{retry, retry_only};
 
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<Connection>>>>;
+
 pub struct Cluster {
     config: ClientConfig,
     metadata: RwLock<Arc<Metadata>>,
     /// When metadata last arrived, for `metadata_max_age`.
     refreshed_at: Mutex<Option<Instant>>,
-    connections: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
+    /// One slot per connection key. Opening a connection holds its own slot only, so a broker
+    /// slow to connect, to shake hands or to authenticate delays requests to no other broker.
+    connections: Mutex<HashMap<String, Slot>>,
     /// The seed broker that answered, named when an advertised address turns out unreachable.
     bootstrap: Mutex<Option<String>>,
     /// Which seed the next bootstrap tries first.
@@ -54,7 +58,7 @@ impl Cluster {
             config,
             metadata: RwLock::default(),
             refreshed_at: Mutex::default(),
-            connections: tokio::sync::Mutex::default(),
+            connections: Mutex::default(),
             bootstrap: Mutex::default(),
             next_seed: AtomicUsize::new(0),
             targets: Mutex::default(),
@@ -82,15 +86,18 @@ impl Cluster {
     }
 
     pub async fn disconnect(&self) {
-        let connections: Vec<_> = self
+        let slots: Vec<Slot> = self
             .connections
             .lock()
-            .await
+            .unwrap()
             .drain()
-            .map(|(_, c)| c)
+            .map(|(_, s)| s)
             .collect();
-        for c in connections {
-            c.close().await;
+        for slot in slots {
+            let connection = slot.lock().await.take();
+            if let Some(c) = connection {
+                c.close().await;
+            }
         }
     }
 
@@ -198,14 +205,13 @@ impl Cluster {
 
     /// An open connection to any broker: one already open, else a known broker, else a seed.
     pub async fn any_connection(&self) -> Result<Arc<Connection>> {
-        if let Some(c) = self
-            .connections
-            .lock()
-            .await
-            .values()
-            .find(|c| !c.is_closed())
-        {
-            return Ok(c.clone());
+        let open = self.connections.lock().unwrap().values().find_map(|slot| {
+            // A slot being opened is skipped, not waited for.
+            let slot = slot.try_lock().ok()?;
+            slot.as_ref().filter(|c| !c.is_closed()).cloned()
+        });
+        if let Some(c) = open {
+            return Ok(c);
         }
         let known: Vec<i32> = self.metadata().brokers.keys().copied().collect();
         for node in known {
@@ -279,11 +285,16 @@ impl Cluster {
     /// own (as in the Java client): a broker answers one connection's requests in order, so a
     /// heartbeat or commit behind a long-polling Fetch would wait out the fetch's max wait.
     async fn connection(&self, key: &str, address: &str) -> Result<Arc<Connection>> {
-        let mut connections = self.connections.lock().await;
-        if let Some(c) = connections.get(key) {
-            if !c.is_closed() {
-                return Ok(c.clone());
-            }
+        let slot = self
+            .connections
+            .lock()
+            .unwrap()
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        let mut slot = slot.lock().await;
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
         }
         let security = self.security.as_ref().map_err(Clone::clone)?;
         let c = Connection::open(
@@ -295,7 +306,7 @@ impl Cluster {
             self.requests.clone(),
         )
         .await?;
-        connections.insert(key.to_string(), c.clone());
+        *slot = Some(c.clone());
         Ok(c)
     }
 
@@ -360,5 +371,76 @@ impl Cluster {
                 e
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A listener that accepts connections and never answers them; `accepted` says when one came.
+    async fn black_hole(accepted: Arc<tokio::sync::Notify>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+                accepted.notify_one();
+            }
+        });
+        address
+    }
+
+    /// A listener that answers ApiVersions (v2, listing ApiVersions 0–2) and nothing else.
+    async fn api_versions_only() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let len = socket.read_i32().await.unwrap() as usize;
+                    let mut request = vec![0; len];
+                    socket.read_exact(&mut request).await.unwrap();
+                    let mut body = request[4..8].to_vec(); // correlation id
+                    body.extend_from_slice(&0i16.to_be_bytes()); // error code
+                    body.extend_from_slice(&1i32.to_be_bytes()); // one API...
+                    for v in [18i16, 0, 2] {
+                        body.extend_from_slice(&v.to_be_bytes()); // ...ApiVersions 0 to 2
+                    }
+                    body.extend_from_slice(&0i32.to_be_bytes()); // throttle time
+                    socket.write_i32(body.len() as i32).await.unwrap();
+                    socket.write_all(&body).await.unwrap();
+                    std::future::pending::<()>().await;
+                });
+            }
+        });
+        address
+    }
+
+    #[tokio::test]
+    async fn a_broker_that_never_answers_delays_connections_to_no_other() {
+        let cluster = Cluster::new(ClientConfig {
+            request_timeout: Duration::from_secs(10),
+            ..ClientConfig::default()
+        });
+        let accepted = Arc::new(tokio::sync::Notify::new());
+        let silent = black_hole(accepted.clone()).await;
+        let answering = api_versions_only().await;
+        let stuck = {
+            let cluster = cluster.clone();
+            tokio::spawn(async move { cluster.connect_to(&silent).await })
+        };
+        // The silent broker's connection is open and waiting for ApiVersions.
+        accepted.notified().await;
+        let opened = tokio::time::timeout(Duration::from_secs(2), cluster.connect_to(&answering))
+            .await
+            .expect("not held up by the silent broker");
+        assert!(opened.is_ok(), "{:?}", opened.err());
+        assert!(!stuck.is_finished());
+        stuck.abort();
     }
 }
