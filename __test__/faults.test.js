@@ -45,7 +45,8 @@ describe('a private broker', () => {
 
   test('a producer sending 20,000 keyed messages (acks -1) loses none when its broker is killed mid-produce and restarted', async () => {
     const COUNT = 20000
-    const kafka = kafkaFor(broker)
+    // A retry policy that outlasts a restart on a loaded machine (up to a minute).
+    const kafka = kafkaFor(broker, { retry: { retries: 60, maxRetryTime: 1000 } })
     const admin = kafka.admin()
     await admin.connect()
     const topic = unique('killed')
@@ -54,21 +55,25 @@ describe('a private broker', () => {
     const producer = kafka.producer()
     await producer.connect()
     let restarted
-    for (let start = 0; start < COUNT; start += 100) {
-      const messages = []
-      for (let i = start; i < start + 100; i++) messages.push({ key: `k${i}`, value: `${i}` })
-      const sent = producer.send({ topic, acks: -1, messages })
-      if (start === COUNT / 2) {
-        // SIGKILL with the send in flight, as a crashed machine; back up from its data.
-        const exited = new Promise(resolve => broker.process.once('exit', resolve))
-        broker.process.kill('SIGKILL')
-        await exited
-        restarted = startBroker({ own: true, dataDir, port: broker.port }).then(b => (broker = b))
+    try {
+      for (let start = 0; start < COUNT; start += 100) {
+        const messages = []
+        for (let i = start; i < start + 100; i++) messages.push({ key: `k${i}`, value: `${i}` })
+        const sent = producer.send({ topic, acks: -1, messages })
+        if (start === COUNT / 2) {
+          // SIGKILL with the send in flight, as a crashed machine; back up from its data.
+          const exited = new Promise(resolve => broker.process.once('exit', resolve))
+          broker.process.kill('SIGKILL')
+          await exited
+          restarted = startBroker({ own: true, dataDir, port: broker.port }).then(b => (broker = b))
+        }
+        await sent
       }
-      await sent
+    } finally {
+      // The next test needs the broker back, whatever became of this one.
+      await restarted
+      await producer.disconnect()
     }
-    await restarted
-    await producer.disconnect()
 
     const consumer = kafka.consumer({ groupId: unique('killed-reader') })
     const seen = new Set()
