@@ -3,7 +3,7 @@
 // listener's JAAS line, SCRAM's written into the storage as it is formatted.
 const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
-const { makeCertificates } = require('./fixtures/certificates')
+const { makeCertificates } = require('../scripts/certificates')
 const { client, isKafkars, unique, waitFor } = require('./helpers')
 
 const USER = 'alice'

@@ -1,9 +1,9 @@
 // TLS as KafkaJS configures it (`ssl`: Node's tls.connect options), against Apache Kafka's own
 // SSL listeners: one that authenticates the broker only, one that requires client certificates.
-// Certificates are made for the run (fixtures/certificates.js).
+// Certificates are made for the run (scripts/certificates.js).
 const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
-const { makeCertificates } = require('./fixtures/certificates')
+const { makeCertificates } = require('../scripts/certificates')
 const { client, isKafkars, unique, waitFor, brokers } = require('./helpers')
 
 // Apache Kafka's listeners are the real thing; a machine without Java has no broker to test on.
