@@ -93,6 +93,28 @@ describeWithKafka('TLS against Apache Kafka (needs Java)', () => {
     expect(await roundTrip(mtlsBroker, ssl)).toEqual(['over TLS'])
   })
 
+  test('mutual TLS with an encrypted key and its passphrase', async () => {
+    const ssl = {
+      ca: [certificates.read('ca.pem')],
+      cert: certificates.read('client.pem'),
+      key: certificates.read('client-encrypted.key'),
+      passphrase: certificates.passphrase,
+    }
+    expect(await roundTrip(mtlsBroker, ssl)).toEqual(['over TLS'])
+  })
+
+  test('a wrong passphrase fails, and says nothing of the passphrase', async () => {
+    const ssl = { ca: [certificates.read('ca.pem')], cert: certificates.read('client.pem'), key: certificates.read('client-encrypted.key'), passphrase: 'wrong-secret' }
+    const error = await connectError(mtlsBroker, ssl)
+    // (KafkaJS's error may come from Node's own realm, not Jest's: its name is what compares.)
+    expect(error?.name).toMatch(/Error/)
+    if (isKafkars) {
+      expect(error).toBeInstanceOf(client().KafkaJSNonRetriableError)
+      expect(error.message).toMatch(/passphrase/)
+      expect(error.message).not.toContain('wrong-secret')
+    }
+  })
+
   describe.each([
     ['a broker signed by an unknown CA', () => [tlsBroker, { ca: [certificates.read('other-ca.pem')] }]],
     ['ssl: true, trusting only the public roots', () => [tlsBroker, true]],

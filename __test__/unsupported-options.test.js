@@ -6,7 +6,7 @@
 const { client, isKafkars, brokers } = require('./helpers')
 
 const configs = [
-  ['ssl with an encrypted key', { ssl: { key: 'k', cert: 'c', passphrase: 'secret' } }],
+  ['ssl with a pfx', { ssl: { pfx: Buffer.from('secret'), passphrase: 'secret' } }],
   ['ssl with checkServerIdentity', { ssl: { checkServerIdentity: () => undefined } }],
   ['SASL OAUTHBEARER', { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: 'secret' }) } }],
   ['SASL AWS', { sasl: { mechanism: 'aws', authorizationIdentity: 'id', accessKeyId: 'k', secretAccessKey: 'secret' } }],
@@ -39,7 +39,7 @@ test.each(configs)('%s: never connects to a plaintext listener', async (_, secur
     expect(error.retriable).toBe(false)
     const [option, value] = Object.entries(secured).at(-1)
     const named = {
-      ssl: () => Object.keys(value).find(k => !['key', 'cert'].includes(k)),
+      ssl: () => Object.keys(value).find(k => !['key', 'cert', 'passphrase'].includes(k)),
       sasl: () => (value.authenticationProvider ? 'authenticationProvider' : value.mechanism),
     }[option]?.() ?? option
     expect(error.message).toContain(`"${named}"`)

@@ -2,7 +2,7 @@
 // it: PEM as text. Options the engine does not honour are refused at `new Kafka`, never dropped.
 const { KafkaJSNotImplemented, KafkaJSNonRetriableError } = require('./errors')
 
-const HONOURED = ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']
+const HONOURED = ['ca', 'cert', 'key', 'passphrase', 'rejectUnauthorized', 'servername']
 
 /** Throws for an `ssl` option kafkars would otherwise ignore. */
 const refuseUnhonouredSsl = ssl => {
@@ -25,11 +25,12 @@ const pemText = (value, option) => {
 /** The engine's TLS options for `ssl`; undefined (not null, which napi refuses) for plaintext. */
 const sslOptions = ssl => {
   if (!ssl) return undefined
-  const { ca, cert, key, rejectUnauthorized, servername } = ssl === true ? {} : ssl
+  const { ca, cert, key, passphrase, rejectUnauthorized, servername } = ssl === true ? {} : ssl
   return {
     ca: ca == null ? undefined : [].concat(ca).map(c => pemText(c, 'ca')),
     cert: cert == null ? undefined : [].concat(cert).map(c => pemText(c, 'cert')).join('\n'),
     key: key == null ? undefined : pemText(key, 'key'),
+    passphrase: passphrase == null ? undefined : String(passphrase),
     rejectUnauthorized: rejectUnauthorized == null ? undefined : Boolean(rejectUnauthorized),
     servername: servername == null ? undefined : String(servername),
   }

@@ -58,6 +58,7 @@ pub struct SslOptions {
     pub ca: Option<Vec<String>>,
     pub cert: Option<String>,
     pub key: Option<String>,
+    pub passphrase: Option<String>,
     pub reject_unauthorized: Option<bool>,
     pub servername: Option<String>,
 }
@@ -68,6 +69,7 @@ impl From<&SslOptions> for TlsOptions {
             ca: s.ca.clone().unwrap_or_default(),
             cert: s.cert.clone(),
             key: s.key.clone(),
+            passphrase: s.passphrase.clone(),
             // Node's default.
             reject_unauthorized: s.reject_unauthorized.unwrap_or(true),
             servername: s.servername.clone(),

@@ -25,6 +25,8 @@ pub struct TlsOptions {
     /// The client's certificate chain and key, for brokers that require client authentication.
     pub cert: Option<String>,
     pub key: Option<String>,
+    /// Decrypts `key` when it is an encrypted PKCS#8 key (`BEGIN ENCRYPTED PRIVATE KEY`).
+    pub passphrase: Option<String>,
     /// Node's `rejectUnauthorized`: false accepts any server certificate (tests, self-signed).
     pub reject_unauthorized: bool,
     /// The name the server's certificate must carry (SNI too); by default the broker's host.
@@ -37,6 +39,7 @@ impl std::fmt::Debug for TlsOptions {
         f.debug_struct("TlsOptions")
             .field("ca", &self.ca.len())
             .field("cert", &self.cert.is_some())
+            .field("passphrase", &self.passphrase.is_some())
             .field("reject_unauthorized", &self.reject_unauthorized)
             .field("servername", &self.servername)
             .finish_non_exhaustive()
@@ -87,8 +90,7 @@ impl Tls {
         };
         let config = match (&options.cert, &options.key) {
             (Some(cert), Some(key)) => {
-                let key =
-                    PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(|e| invalid("key", e))?;
+                let key = private_key(key, options.passphrase.as_deref())?;
                 builder
                     .with_client_auth_cert(certificates(cert, "cert")?, key)
                     .map_err(|e| invalid("cert and key", e))?
@@ -118,6 +120,23 @@ impl Tls {
             )
         })
     }
+}
+
+/// The client's key: PEM, decrypted with `passphrase` when it is encrypted PKCS#8.
+fn private_key(pem: &str, passphrase: Option<&str>) -> Result<PrivateKeyDer<'static>> {
+    use pkcs8::der::pem::PemLabel;
+    if !pem.contains(pkcs8::EncryptedPrivateKeyInfo::PEM_LABEL) {
+        return PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| invalid("key", e));
+    }
+    let passphrase =
+        passphrase.ok_or_else(|| invalid("key", "it is encrypted and no passphrase was given"))?;
+    let (_, der) = pkcs8::SecretDocument::from_pem(pem).map_err(|e| invalid("key", e))?;
+    let encrypted =
+        pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_bytes()).map_err(|e| invalid("key", e))?;
+    let decrypted = encrypted
+        .decrypt(passphrase)
+        .map_err(|_| invalid("passphrase", "it does not decrypt the key"))?;
+    Ok(PrivateKeyDer::Pkcs8(decrypted.as_bytes().to_vec().into()))
 }
 
 /// `host` of `host:port`, brackets of an IPv6 literal removed.
