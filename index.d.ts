@@ -803,7 +803,7 @@ export type Admin = {
   connect(): Promise<void>
   disconnect(): Promise<void>
   listTopics(): Promise<string[]>
-  /** Resolves false when every topic already existed. */
+  /** Resolves false when some topic already existed and none failed otherwise (then without waiting for leaders). */
   createTopics(options: {
     validateOnly?: boolean
     waitForLeaders?: boolean

@@ -22,6 +22,10 @@ pub enum ErrorClass {
     BrokerNotFound,
     GroupCoordinatorNotFound,
     CreateTopic,
+    Aggregate,
+    DeleteGroups,
+    DeleteTopicRecords,
+    AlterPartitionReassignments,
 }
 
 impl ErrorClass {
@@ -39,6 +43,10 @@ impl ErrorClass {
             ErrorClass::BrokerNotFound => "KafkaJSBrokerNotFound",
             ErrorClass::GroupCoordinatorNotFound => "KafkaJSGroupCoordinatorNotFound",
             ErrorClass::CreateTopic => "KafkaJSCreateTopicError",
+            ErrorClass::Aggregate => "KafkaJSAggregateError",
+            ErrorClass::DeleteGroups => "KafkaJSDeleteGroupsError",
+            ErrorClass::DeleteTopicRecords => "KafkaJSDeleteTopicRecordsError",
+            ErrorClass::AlterPartitionReassignments => "KafkaJSAlterPartitionReassignmentsError",
         }
     }
 }
@@ -65,9 +73,23 @@ pub struct Error {
     /// For `KafkaJSNumberOfRetriesExceeded`: how many retries ran and the last backoff (ms).
     pub retry_count: Option<u32>,
     pub retry_time: Option<u64>,
-    /// For `KafkaJSRequestTimeoutError`: the request that timed out.
-    pub request: Option<TimedOutRequest>,
+    /// For `KafkaJSRequestTimeoutError`: the request that timed out (boxed, as `details`, so
+    /// that an error stays small on the success path's `Result`s).
+    pub request: Option<Box<TimedOutRequest>>,
+    /// The failures one error collects, for the classes that carry them.
+    pub details: Option<Box<ErrorDetails>>,
     pub cause: Option<Box<Error>>,
+}
+
+/// What KafkaJS's collecting errors list, one entry per item that failed.
+#[derive(Debug, Clone)]
+pub enum ErrorDetails {
+    /// KafkaJSAggregateError's `errors`.
+    Errors(Vec<Error>),
+    /// KafkaJSDeleteGroupsError's `groups`: each group and why it was not deleted.
+    Groups(Vec<(String, Error)>),
+    /// KafkaJSDeleteTopicRecordsError's `partitions`: partition, requested offset, error.
+    Partitions(Vec<(i32, i64, Error)>),
 }
 
 /// What KafkaJSRequestTimeoutError tells of its request: its correlation id, and when it was
@@ -93,8 +115,22 @@ impl Error {
             retry_count: None,
             retry_time: None,
             request: None,
+            details: None,
             cause: None,
         }
+    }
+
+    /// `class` collecting `details`, as KafkaJSAggregateError, KafkaJSDeleteGroupsError and
+    /// KafkaJSDeleteTopicRecordsError do.
+    pub fn collecting(
+        class: ErrorClass,
+        message: impl Into<String>,
+        retriable: bool,
+        details: ErrorDetails,
+    ) -> Self {
+        let mut e = Error::new(class, message, retriable);
+        e.details = Some(Box::new(details));
+        e
     }
 
     /// A generic retriable `KafkaJSError`.
@@ -174,7 +210,7 @@ impl Error {
             true,
         );
         e.broker = Some(broker.to_string());
-        e.request = Some(request);
+        e.request = Some(Box::new(request));
         e
     }
 

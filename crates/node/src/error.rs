@@ -2,8 +2,9 @@
 //! JSON behind a marker; `lib/errors.js` rebuilds the class in JavaScript, because errors created
 //! here are not `instanceof Error` inside Jest's VM context.
 
-use kafkars_client::Error;
-use serde_json::{Map, Value};
+use kafkars_client::error::ErrorDetails;
+use kafkars_client::{Error, ErrorClass};
+use serde_json::{json, Map, Value};
 
 /// Prefix of a native rejection's message that `lib/errors.js` recognises.
 pub const MARKER: &str = "kafkars-error:";
@@ -26,7 +27,10 @@ fn description(e: &Error) -> Value {
     let mut out = Map::new();
     out.insert("name".into(), e.class.name().into());
     out.insert("message".into(), e.message.clone().into());
-    out.insert("retriable".into(), e.retriable.into());
+    // KafkaJSAggregateError extends Error itself: it has no `retriable`.
+    if e.class != ErrorClass::Aggregate {
+        out.insert("retriable".into(), e.retriable.into());
+    }
     if let Some(b) = &e.broker {
         out.insert("broker".into(), b.clone().into());
     }
@@ -54,6 +58,29 @@ fn description(e: &Error) -> Value {
         out.insert("createdAt".into(), r.created_at.into());
         out.insert("sentAt".into(), r.sent_at.into());
         out.insert("pendingDuration".into(), (r.sent_at - r.created_at).into());
+    }
+    match e.details.as_deref() {
+        Some(ErrorDetails::Errors(errors)) => {
+            out.insert("errors".into(), errors.iter().map(description).collect());
+        }
+        Some(ErrorDetails::Groups(groups)) => {
+            let groups = groups.iter().map(|(group_id, error)| {
+                let code = error.protocol.map_or(-1, |p| p.code);
+                json!({ "groupId": group_id, "errorCode": code, "error": description(error) })
+            });
+            out.insert("groups".into(), groups.collect());
+        }
+        Some(ErrorDetails::Partitions(partitions)) => {
+            let partitions = partitions.iter().map(|(partition, offset, error)| {
+                json!({
+                    "partition": partition,
+                    "offset": offset.to_string(),
+                    "error": description(error),
+                })
+            });
+            out.insert("partitions".into(), partitions.collect());
+        }
+        None => {}
     }
     if let Some(c) = &e.cause {
         out.insert("cause".into(), description(c));

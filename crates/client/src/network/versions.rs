@@ -30,6 +30,17 @@ pub fn max_version(key: ApiKey) -> i16 {
         ApiKey::AddOffsetsToTxn => 1,
         ApiKey::TxnOffsetCommit => 1,
         ApiKey::EndTxn => 1,
+        ApiKey::CreatePartitions => 1,
+        ApiKey::ListGroups => 2,
+        ApiKey::DeleteGroups => 1,
+        ApiKey::DeleteRecords => 1,
+        ApiKey::DescribeConfigs => 2,
+        ApiKey::AlterConfigs => 1,
+        ApiKey::CreateAcls => 1,
+        ApiKey::DescribeAcls => 1,
+        ApiKey::DeleteAcls => 1,
+        ApiKey::AlterPartitionReassignments => 0,
+        ApiKey::ListPartitionReassignments => 0,
         _ => 0,
     }
 }
