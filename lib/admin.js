@@ -294,6 +294,107 @@ const createAdmin = ({ config, logger, options }) => {
     }
   }
 
+  // KafkaJS's checks of ACL entries and filters, in its order and words.
+  const checkAclTypes = entries => {
+    const checks = [
+      ['operation', enums.AclOperationTypes, 'operation type'],
+      ['resourcePatternType', enums.ResourcePatternTypes, 'resource pattern type'],
+      ['permissionType', enums.AclPermissionTypes, 'permission type'],
+      ['resourceType', enums.AclResourceTypes, 'resource type'],
+    ]
+    for (const [field, valid, words] of checks) {
+      const invalid = entries.find(e => !values(valid).includes(e[field]))
+      if (invalid) {
+        throw new KafkaJSNonRetriableError(`Invalid ${words} ${invalid[field]}: ${JSON.stringify(invalid)}`)
+      }
+    }
+  }
+
+  const aclRequest = ({ resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType }) => ({
+    resourceType,
+    resourceName,
+    resourcePatternType,
+    principal,
+    host,
+    operation,
+    permissionType,
+  })
+
+  const createAcls = async ({ acl }) => {
+    if (!acl || !Array.isArray(acl)) throw new KafkaJSNonRetriableError(`Invalid ACL array ${acl}`)
+    if (acl.length === 0) throw new KafkaJSNonRetriableError('Empty ACL array')
+    if (acl.some(({ principal }) => typeof principal !== 'string')) {
+      throw new KafkaJSNonRetriableError('Invalid ACL array, the principals have to be a valid string')
+    }
+    if (acl.some(({ host }) => typeof host !== 'string')) {
+      throw new KafkaJSNonRetriableError('Invalid ACL array, the hosts have to be a valid string')
+    }
+    if (acl.some(({ resourceName }) => typeof resourceName !== 'string')) {
+      throw new KafkaJSNonRetriableError('Invalid ACL array, the resourceNames have to be a valid string')
+    }
+    checkAclTypes(acl)
+    await call(connected().createAcls(acl.map(aclRequest)))
+    return true
+  }
+
+  const describeAcls = async filter => {
+    const { resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType } = filter
+    if (typeof principal !== 'string' && typeof principal !== 'undefined') {
+      throw new KafkaJSNonRetriableError('Invalid principal, the principal have to be a valid string')
+    }
+    if (typeof host !== 'string' && typeof host !== 'undefined') {
+      throw new KafkaJSNonRetriableError('Invalid host, the host have to be a valid string')
+    }
+    if (typeof resourceName !== 'string' && typeof resourceName !== 'undefined') {
+      throw new KafkaJSNonRetriableError('Invalid resourceName, the resourceName have to be a valid string')
+    }
+    // Unlike the entry checks, these name the bad value alone.
+    if (!values(enums.AclOperationTypes).includes(operation)) {
+      throw new KafkaJSNonRetriableError(`Invalid operation type ${operation}`)
+    }
+    if (!values(enums.ResourcePatternTypes).includes(resourcePatternType)) {
+      throw new KafkaJSNonRetriableError(`Invalid resource pattern filter type ${resourcePatternType}`)
+    }
+    if (!values(enums.AclPermissionTypes).includes(permissionType)) {
+      throw new KafkaJSNonRetriableError(`Invalid permission type ${permissionType}`)
+    }
+    if (!values(enums.AclResourceTypes).includes(resourceType)) {
+      throw new KafkaJSNonRetriableError(`Invalid resource type ${resourceType}`)
+    }
+    const resources = await call(connected().describeAcls(aclRequest(filter)))
+    return { resources }
+  }
+
+  const deleteAcls = async ({ filters }) => {
+    if (!filters || !Array.isArray(filters)) {
+      throw new KafkaJSNonRetriableError(`Invalid ACL Filter array ${filters}`)
+    }
+    if (filters.length === 0) throw new KafkaJSNonRetriableError('Empty ACL Filter array')
+    const optionalString = field => filters.some(f => typeof f[field] !== 'string' && typeof f[field] !== 'undefined')
+    if (optionalString('principal')) {
+      throw new KafkaJSNonRetriableError('Invalid ACL Filter array, the principals have to be a valid string')
+    }
+    if (optionalString('host')) {
+      throw new KafkaJSNonRetriableError('Invalid ACL Filter array, the hosts have to be a valid string')
+    }
+    if (optionalString('resourceName')) {
+      throw new KafkaJSNonRetriableError('Invalid ACL Filter array, the resourceNames have to be a valid string')
+    }
+    checkAclTypes(filters)
+    const responses = await call(connected().deleteAcls(filters.map(aclRequest)))
+    return {
+      filterResponses: responses.map(({ errorCode, errorMessage, matchingAcls }) => ({
+        errorCode,
+        errorMessage: errorMessage ?? null,
+        matchingAcls: matchingAcls.map(({ errorCode, errorMessage, ...acl }) => ({
+          errorCode,
+          errorMessage: errorMessage ?? null,
+          ...acl,
+        })),
+      })),
+    }
+  }
+
   return {
     connect,
     disconnect,
@@ -314,6 +415,9 @@ const createAdmin = ({ config, logger, options }) => {
     describeGroups,
     deleteGroups,
     deleteTopicRecords,
+    createAcls,
+    describeAcls,
+    deleteAcls,
     events,
     on,
     logger: () => adminLogger,

@@ -1,6 +1,7 @@
 //! The admin client, as KafkaJS's `src/admin`: one module per concern. Admin never creates
 //! topics implicitly.
 
+mod acls;
 mod configs;
 mod groups;
 mod offsets;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use kafka_protocol::protocol::StrBytes;
 
+pub use acls::{Acl, AclFilter, DeletedAcls, ResourceAcls};
 pub use configs::{AlteredResource, ConfigEntry, ConfigResource, ConfigSynonym, DescribedResource};
 pub use groups::{describe_group, GroupDescription, GroupMemberDescription, GroupOverview};
 pub use offsets::{fetch_committed, list_offsets, CommittedOffset, PartitionOffsets};

@@ -1,6 +1,7 @@
 //! `NativeAdmin`: the admin calls, results shaped as KafkaJS returns them. Its methods are
 //! grouped by concern as the engine's are; this file holds the client and the topics.
 
+mod acls;
 mod configs;
 mod groups;
 mod offsets;
