@@ -395,6 +395,64 @@ const createAdmin = ({ config, logger, options }) => {
     }
   }
 
+  const checkTopicNames = topics => {
+    if (topics.filter(({ topic }) => typeof topic !== 'string').length > 0) {
+      throw new KafkaJSNonRetriableError('Invalid topics array, the topic names have to be a valid string')
+    }
+    if (new Set(topics.map(({ topic }) => topic)).size < topics.length) {
+      throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic')
+    }
+  }
+
+  const alterPartitionReassignments = async ({ topics, timeout = 5000 }) => {
+    if (!topics || !Array.isArray(topics)) throw new KafkaJSNonRetriableError(`Invalid topics array ${topics}`)
+    checkTopicNames(topics)
+    for (const { topic, partitionAssignment } of topics) {
+      if (!partitionAssignment || !Array.isArray(partitionAssignment)) {
+        throw new KafkaJSNonRetriableError(`Invalid partitions array: ${partitionAssignment} for topic: ${topic}`)
+      }
+      for (const { partition, replicas } of partitionAssignment) {
+        if (partition === null || partition === undefined || typeof partition !== 'number' || partition < 0) {
+          throw new KafkaJSNonRetriableError(`Invalid partitions index: ${partition} for topic: ${topic}`)
+        }
+        if (!replicas || !Array.isArray(replicas)) {
+          throw new KafkaJSNonRetriableError(
+            `Invalid replica assignment: ${replicas} for topic: ${topic} on partition: ${partition}`
+          )
+        }
+        if (replicas.filter(replica => typeof replica !== 'number' || replica < 0).length >= 1) {
+          throw new KafkaJSNonRetriableError(
+            `Invalid replica assignment: ${replicas} for topic: ${topic} on partition: ${partition}. Replicas must be a non negative number`
+          )
+        }
+      }
+    }
+    const request = topics.map(({ topic, partitionAssignment }) => ({
+      topic,
+      partitionAssignment: partitionAssignment.map(({ partition, replicas }) => ({ partition, replicas })),
+    }))
+    await call(connected().alterPartitionReassignments(request, timeout))
+  }
+
+  const listPartitionReassignments = async ({ topics = null, timeout = 5000 }) => {
+    if (topics) {
+      if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError(`Invalid topics array ${topics}`)
+      checkTopicNames(topics)
+      for (const { topic, partitions } of topics) {
+        if (!partitions || !Array.isArray(partitions)) {
+          throw new KafkaJSNonRetriableError(`Invalid partition array: ${partitions} for topic: ${topic}`)
+        }
+        if (partitions.filter(partition => typeof partition !== 'number' || partition < 0).length >= 1) {
+          throw new KafkaJSNonRetriableError(
+            `Invalid partition array: ${partitions} for topic: ${topic}. The partition indices have to be a valid number greater than 0.`
+          )
+        }
+      }
+    }
+    const request = topics && topics.map(({ topic, partitions }) => ({ topic, partitions }))
+    return { topics: await call(connected().listPartitionReassignments(request, timeout)) }
+  }
+
   return {
     connect,
     disconnect,
@@ -418,6 +476,8 @@ const createAdmin = ({ config, logger, options }) => {
     createAcls,
     describeAcls,
     deleteAcls,
+    alterPartitionReassignments,
+    listPartitionReassignments,
     events,
     on,
     logger: () => adminLogger,

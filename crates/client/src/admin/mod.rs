@@ -5,6 +5,7 @@ mod acls;
 mod configs;
 mod groups;
 mod offsets;
+mod reassignments;
 mod topics;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ pub use acls::{Acl, AclFilter, DeletedAcls, ResourceAcls};
 pub use configs::{AlteredResource, ConfigEntry, ConfigResource, ConfigSynonym, DescribedResource};
 pub use groups::{describe_group, GroupDescription, GroupMemberDescription, GroupOverview};
 pub use offsets::{fetch_committed, list_offsets, CommittedOffset, PartitionOffsets};
+pub use reassignments::{OngoingReassignment, Reassignment};
 pub use topics::{BrokerDescription, ClusterDescription, NewPartitions, NewTopic};
 
 use crate::cluster::Cluster;

@@ -5,6 +5,7 @@ mod acls;
 mod configs;
 mod groups;
 mod offsets;
+mod reassignments;
 
 use std::sync::Arc;
 
