@@ -1,7 +1,7 @@
 // The admin's ACL calls against a private Kafka with the KRaft authorizer: createAcls,
 // describeAcls and deleteAcls, with KafkaJS's result shapes and argument checks.
 const { startBroker } = require('../scripts/broker')
-const { client, unique, waitFor } = require('./helpers')
+const { client, newKafka, unique, waitFor } = require('./helpers')
 
 const onKafka = process.env.KAFKARS_TEST_BROKER === 'kafka'
 // tansu has no authorizer.
@@ -121,6 +121,17 @@ describeOnKafka('admin ACLs (skipped unless KAFKARS_TEST_BROKER=kafka)', () => {
   test('createAcls with a principal that is not type:name fails with the broker error', async () => {
     const error = await admin.createAcls({ acl: [aclFor(unique('bad'), { principal: 'alice' })] }).catch(e => e)
     expect([error.name, error.type, error.retriable]).toEqual(['KafkaJSProtocolError', 'INVALID_REQUEST', false])
+  })
+
+  test('on a broker without an authorizer, createAcls fails with SECURITY_DISABLED', async () => {
+    const plain = newKafka().admin()
+    await plain.connect()
+    try {
+      const error = await plain.createAcls({ acl: [aclFor(unique('unguarded'))] }).catch(e => e)
+      expect([error.name, error.type, error.retriable]).toEqual(['KafkaJSProtocolError', 'SECURITY_DISABLED', false])
+    } finally {
+      await plain.disconnect()
+    }
   })
 
   test('the ACL calls check their arguments before any request', async () => {

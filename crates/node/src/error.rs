@@ -108,6 +108,7 @@ pub fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafkars_client::admin;
     use kafkars_client::cluster::Metadata;
     use kafkars_client::error::{ErrorClass, TimedOutRequest};
 
@@ -118,8 +119,7 @@ mod tests {
     fn engine_errors() -> Vec<(&'static str, Error)> {
         let broker = "127.0.0.1:9092";
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        let mut create_topic = Error::protocol(40).at("orders", -1);
-        create_topic.class = ErrorClass::CreateTopic;
+        let create_topic = admin::create_topic_error("orders", 40);
         let request = TimedOutRequest {
             correlation_id: 7,
             created_at: 1000.0,
@@ -138,7 +138,23 @@ mod tests {
             ),
             ("protocol error", Error::protocol(10).at("orders", 0)),
             ("offset out of range", Error::protocol(1).at("orders", 3)),
-            ("topic creation", create_topic),
+            ("topic creation", create_topic.clone()),
+            (
+                "topic creation errors",
+                admin::topic_creation_errors(vec![create_topic]),
+            ),
+            (
+                "delete groups",
+                admin::delete_groups_error(vec![("orders-app".into(), Error::protocol(68))]),
+            ),
+            (
+                "delete topic records",
+                admin::records_error(vec![(0, 10, {
+                    let mut e = Error::protocol(1);
+                    e.class = ErrorClass::Protocol;
+                    e
+                })]),
+            ),
             (
                 "topic metadata not loaded",
                 Metadata::default().loaded_topic("orders").unwrap_err(),

@@ -168,18 +168,24 @@ impl Admin {
                     if failed.is_empty() {
                         Ok(results)
                     } else {
-                        Err(Error::collecting(
-                            ErrorClass::DeleteGroups,
-                            "Error in DeleteGroups",
-                            true,
-                            ErrorDetails::Groups(failed),
-                        ))
+                        Err(delete_groups_error(failed))
                     }
                 }
             },
         )
         .await
     }
+}
+
+/// KafkaJSDeleteGroupsError: each group that was not deleted, and why. KafkaJS leaves it
+/// retriable, and bails with it rather than retrying.
+pub fn delete_groups_error(failed: Vec<(String, Error)>) -> Error {
+    Error::collecting(
+        ErrorClass::DeleteGroups,
+        "Error in DeleteGroups",
+        true,
+        ErrorDetails::Groups(failed),
+    )
 }
 
 /// DescribeGroups of one group on its coordinator; the group's error code is left to the caller.

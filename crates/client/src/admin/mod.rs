@@ -14,10 +14,15 @@ use kafka_protocol::protocol::StrBytes;
 
 pub use acls::{Acl, AclFilter, DeletedAcls, ResourceAcls};
 pub use configs::{AlteredResource, ConfigEntry, ConfigResource, ConfigSynonym, DescribedResource};
-pub use groups::{describe_group, GroupDescription, GroupMemberDescription, GroupOverview};
+pub use groups::{
+    delete_groups_error, describe_group, GroupDescription, GroupMemberDescription, GroupOverview,
+};
 pub use offsets::{fetch_committed, list_offsets, CommittedOffset, PartitionOffsets};
 pub use reassignments::{OngoingReassignment, Reassignment};
-pub use topics::{BrokerDescription, ClusterDescription, NewPartitions, NewTopic};
+pub use topics::{
+    create_topic_error, records_error, topic_creation_errors, BrokerDescription,
+    ClusterDescription, NewPartitions, NewTopic,
+};
 
 use crate::cluster::Cluster;
 use crate::config::RetryConfig;

@@ -97,19 +97,9 @@ impl Admin {
             }
             let errors = failed
                 .iter()
-                .map(|(topic, code)| {
-                    let mut e = Error::protocol(*code).at(topic, -1);
-                    e.class = ErrorClass::CreateTopic;
-                    e.partition = None;
-                    e
-                })
+                .map(|(topic, code)| create_topic_error(topic, *code))
                 .collect();
-            return Err(Error::collecting(
-                ErrorClass::Aggregate,
-                "Topic creation errors",
-                false,
-                ErrorDetails::Errors(errors),
-            ));
+            return Err(topic_creation_errors(errors));
         }
         if wait_for_leaders && !validate_only {
             let names: Vec<String> = topics.into_iter().map(|t| t.topic).collect();
@@ -371,8 +361,26 @@ impl Admin {
     }
 }
 
+/// KafkaJSCreateTopicError: the broker's error for one topic.
+pub fn create_topic_error(topic: &str, code: i16) -> Error {
+    let mut e = Error::protocol(code);
+    e.class = ErrorClass::CreateTopic;
+    e.topic = Some(topic.to_string());
+    e
+}
+
+/// The KafkaJSAggregateError createTopics fails with.
+pub fn topic_creation_errors(errors: Vec<Error>) -> Error {
+    Error::collecting(
+        ErrorClass::Aggregate,
+        "Topic creation errors",
+        false,
+        ErrorDetails::Errors(errors),
+    )
+}
+
 /// KafkaJSDeleteTopicRecordsError: worth retrying only when every partition's error is.
-fn records_error(failures: Vec<(i32, i64, Error)>) -> Error {
+pub fn records_error(failures: Vec<(i32, i64, Error)>) -> Error {
     let retriable = failures.iter().all(|(_, _, e)| e.retriable);
     Error::collecting(
         ErrorClass::DeleteTopicRecords,
@@ -407,4 +415,25 @@ fn creatable_topic(t: &NewTopic) -> CreatableTopic {
                 })
                 .collect(),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleting_records_is_worth_retrying_only_when_every_partition_failed_retriably() {
+        let not_leader = || Error::protocol(6);
+        let out_of_range = || Error::protocol(1);
+        assert!(records_error(vec![(0, 5, not_leader()), (1, 5, not_leader())]).retriable);
+        assert!(!records_error(vec![(0, 5, not_leader()), (1, 9, out_of_range())]).retriable);
+    }
+
+    #[test]
+    fn a_topic_creation_error_names_the_topic_and_no_partition() {
+        let e = create_topic_error("orders", 40);
+        assert_eq!(e.class, ErrorClass::CreateTopic);
+        assert_eq!(e.protocol_kind(), Some("INVALID_CONFIG"));
+        assert_eq!((e.topic.as_deref(), e.partition), (Some("orders"), None));
+    }
 }
