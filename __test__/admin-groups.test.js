@@ -163,6 +163,25 @@ describe('admin groups', () => {
     expect(await admin.deleteGroups([])).toEqual([])
   })
 
+  test('deleteGroups deletes what it can and names only the groups it could not delete', async () => {
+    const topic = await createTopic()
+    const [kept, missing] = [unique('deletable'), unique('never')]
+    await admin.setOffsets({ groupId: kept, topic, partitions: [{ partition: 0, offset: '0' }] })
+    const error = await admin.deleteGroups([kept, missing]).catch(e => e)
+    expect(error.groups.map(g => g.groupId)).toEqual([missing])
+    const { groups } = await admin.describeGroups([kept])
+    expect(groups[0].state).toBe('Dead')
+  })
+
+  test('describeGroups wants an array of ids', async () => {
+    await expect(admin.describeGroups('x')).rejects.toThrow(new TypeError('groupIds.map is not a function'))
+  })
+
+  test('fetchOffsets of a missing topic fails with UNKNOWN_TOPIC_OR_PARTITION, at once', async () => {
+    const error = await admin.fetchOffsets({ groupId: unique('g'), topics: [unique('missing')] }).catch(e => e)
+    expect([error.name, error.type, error.retriable]).toEqual(['KafkaJSProtocolError', 'UNKNOWN_TOPIC_OR_PARTITION', true])
+  })
+
   test('deleteGroups of a group that does not exist fails with GROUP_ID_NOT_FOUND', async () => {
     const groupId = unique('never')
     const error = await admin.deleteGroups([groupId]).catch(e => e)

@@ -168,8 +168,9 @@ const createAdmin = ({ config, logger, options }) => {
 
   const listGroups = async () => ({ groups: await call(connected().listGroups()) })
 
+  // KafkaJS maps over `groupIds` first: anything but an array fails with its TypeError.
   const describeGroups = async groupIds => ({
-    groups: await call(connected().describeGroups(groupIds)),
+    groups: await call(connected().describeGroups(groupIds.map(groupId => groupId))),
   })
 
   const deleteGroups = async groupIds => {

@@ -127,16 +127,12 @@ impl Admin {
             }
             return Ok(by_topic);
         };
-        let metas = self.fetch_topic_metadata(Some(topics.clone())).await?;
-        let wanted: Vec<(String, Vec<i32>)> = metas
-            .iter()
-            .map(|m| {
-                (
-                    m.name.clone(),
-                    m.partitions.iter().map(|p| p.partition_id).collect(),
-                )
-            })
-            .collect();
+        // Each topic loaded as KafkaJS loads it: a missing one fails at once, not after retries.
+        let mut wanted: Vec<(String, Vec<i32>)> = Vec::new();
+        for topic in topics {
+            let partitions = self.topic_partitions(&topic).await?;
+            wanted.push((topic, partitions));
+        }
         let committed = fetch_committed(&self.cluster, &self.retry, group_id, &wanted).await?;
         Ok(wanted
             .into_iter()
