@@ -94,11 +94,15 @@ describe('admin groups', () => {
     })
   })
 
-  test('setOffsets commits the offsets of a group without members', async () => {
+  test('setOffsets commits the offsets of a group without members, as a consumer of it', async () => {
     const topic = await createTopic({ partitions: 2 })
     const groupId = unique('set')
     expect(await admin.setOffsets({ groupId, topic, partitions: [{ partition: 1, offset: '5' }] })).toBeUndefined()
     expect(await committed(groupId, topic)).toEqual(['-1', '5'])
+    // KafkaJS joins the group with a consumer to commit, and leaves it Empty behind it.
+    const { groups } = await admin.describeGroups([groupId])
+    expect(groups).toEqual([{ errorCode: 0, groupId, state: 'Empty', protocolType: 'consumer', protocol: '', members: [] }])
+    expect((await admin.listGroups()).groups).toContainEqual({ groupId, protocolType: 'consumer' })
   })
 
   test('setOffsets checks its arguments and the topic', async () => {

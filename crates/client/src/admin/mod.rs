@@ -4,6 +4,7 @@
 mod acls;
 mod configs;
 mod groups;
+mod membership;
 mod offsets;
 mod reassignments;
 mod topics;

@@ -3,12 +3,10 @@
 use std::collections::HashMap;
 
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
-use kafka_protocol::messages::{ListOffsetsRequest, OffsetCommitRequest, OffsetFetchRequest};
+use kafka_protocol::messages::{ListOffsetsRequest, OffsetFetchRequest};
 
+use super::membership::Visit;
 use super::{describe_group, name, Admin};
 use crate::cluster::Cluster;
 use crate::config::RetryConfig;
@@ -157,8 +155,8 @@ impl Admin {
     }
 
     /// Commits `offsets` (partition, offset) of `topic` for a group without members, as
-    /// KafkaJS's setOffsets; partitions the topic does not have are skipped, as KafkaJS's seek
-    /// skips them.
+    /// KafkaJS's setOffsets does: in a generation of the group the admin joins alone and leaves.
+    /// Partitions the topic does not have are skipped, as KafkaJS's seek skips them.
     pub async fn set_offsets(
         &self,
         group_id: &str,
@@ -177,42 +175,15 @@ impl Admin {
             .into_iter()
             .filter(|(p, _)| partitions.contains(p))
             .collect();
-        if offsets.is_empty() {
-            return Ok(());
-        }
-        // A commit outside any generation: the group has no members to fence it.
-        let request = OffsetCommitRequest::default()
-            .with_group_id(name(group_id).into())
-            .with_generation_id_or_member_epoch(-1)
-            .with_retention_time_ms(-1)
-            .with_topics(vec![OffsetCommitRequestTopic::default()
-                .with_name(name(topic).into())
-                .with_partitions(
-                    offsets
-                        .iter()
-                        .map(|&(p, offset)| {
-                            OffsetCommitRequestPartition::default()
-                                .with_partition_index(p)
-                                .with_committed_offset(offset)
-                                .with_committed_leader_epoch(-1)
-                        })
-                        .collect(),
-                )]);
         retry(&self.retry, |_| async {
-            let response = self
-                .cluster
-                .coordinator(group_id)
-                .await?
-                .send(&request)
-                .await?;
-            for t in &response.topics {
-                for p in &t.partitions {
-                    if p.error_code != 0 {
-                        return Err(Error::protocol(p.error_code).at(topic, p.partition_index));
-                    }
-                }
-            }
-            Ok(())
+            let visit = Visit::join(&self.cluster, group_id, topic, &partitions).await?;
+            let committed = if offsets.is_empty() {
+                Ok(())
+            } else {
+                visit.commit(topic, &offsets).await
+            };
+            let left = visit.leave().await;
+            committed.and(left)
         })
         .await
     }
