@@ -37,7 +37,7 @@ describeOnKafka('admin partition reassignments on three nodes (skipped unless KA
     return topic
   }
 
-  // Replication between every pair of brokers at 1 byte/s, or (with no rate) unthrottled again.
+  // Replication between every pair of brokers at 1 byte/s, or (null) unthrottled again.
   const throttle = async rate => {
     const { ConfigResourceTypes } = client()
     const configEntries = rate
@@ -49,6 +49,22 @@ describeOnKafka('admin partition reassignments on three nodes (skipped unless KA
     await admin.alterConfigs({
       resources: cluster.nodes.map(n => ({ type: ConfigResourceTypes.BROKER, name: String(n.id), configEntries })),
     })
+    // Each broker applies the change from the metadata log in its own time; asked of each here.
+    await waitFor(
+      async () => {
+        const { resources } = await admin.describeConfigs({
+          resources: cluster.nodes.map(n => ({
+            type: ConfigResourceTypes.BROKER,
+            name: String(n.id),
+            configNames: ['leader.replication.throttled.rate'],
+          })),
+        })
+        // An unset rate is not listed at all.
+        const throttled = r => r.configEntries.some(e => e.configValue === '1')
+        return resources.every(r => throttled(r) === Boolean(rate))
+      },
+      { what: `every broker's replication throttle to be ${rate || 'gone'}` }
+    )
   }
 
   test('alterPartitionReassignments moves the replicas; listPartitionReassignments lists the move under way', async () => {
