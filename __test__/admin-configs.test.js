@@ -1,6 +1,6 @@
 // The admin's config calls: describeConfigs of every resource type (with synonyms) and
 // alterConfigs (validateOnly or not), with KafkaJS's result shapes and errors.
-const { client, newKafka, unique, createTopic } = require('./helpers')
+const { client, newKafka, unique, createTopic, waitFor } = require('./helpers')
 
 describe('admin configs', () => {
   let admin, topic, nodeId
@@ -23,10 +23,10 @@ describe('admin configs', () => {
     configSynonyms: expect.any(Array),
   }
 
-  const topicConfig = async name => {
+  const configOf = async (name, config) => {
     const { ConfigResourceTypes } = client()
     const { resources } = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [name] }],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: [config] }],
     })
     return resources[0].configEntries[0].configValue
   }
@@ -126,13 +126,22 @@ describe('admin configs', () => {
 
   test('alterConfigs with validateOnly changes nothing; without, it sets the config', async () => {
     const { ConfigResourceTypes } = client()
-    const resources = [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '7200000' }] }]
-    expect(await admin.alterConfigs({ resources, validateOnly: true })).toEqual({
+    const retention = (name, value) => [
+      { type: ConfigResourceTypes.TOPIC, name, configEntries: [{ name: 'retention.ms', value }] },
+    ]
+    expect(await admin.alterConfigs({ resources: retention(topic, '7200000'), validateOnly: true })).toEqual({
       resources: [{ errorCode: 0, errorMessage: null, resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
     })
-    expect(await topicConfig('retention.ms')).toBe('3600000')
-    await admin.alterConfigs({ resources })
-    expect(await topicConfig('retention.ms')).toBe('7200000')
+    // Brokers apply config changes from the metadata log, in its order, a moment after the
+    // controller answers: once a later change to another topic shows, a validateOnly change
+    // that had been written would show too.
+    const other = await createTopic()
+    await admin.alterConfigs({ resources: retention(other, '5400000') })
+    await waitFor(async () => (await configOf(other, 'retention.ms')) === '5400000', { what: `${other}'s retention` })
+    expect(await configOf(topic, 'retention.ms')).toBe('3600000')
+
+    await admin.alterConfigs({ resources: retention(topic, '7200000') })
+    await waitFor(async () => (await configOf(topic, 'retention.ms')) === '7200000', { what: `${topic}'s retention` })
   })
 
   test('alterConfigs with an invalid value fails with INVALID_CONFIG', async () => {

@@ -85,7 +85,8 @@ describe('admin topics', () => {
     const replicaAssignment = [0, 1].map(partition => ({ partition, replicas: [nodeId] }))
     expect(await admin.createTopics({ topics: [{ topic, replicaAssignment }] })).toBe(true)
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
-    expect(topics[0].partitions.map(p => [p.partitionId, p.replicas])).toEqual([
+    const partitions = topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId)
+    expect(partitions.map(p => [p.partitionId, p.replicas])).toEqual([
       [0, [nodeId]],
       [1, [nodeId]],
     ])
