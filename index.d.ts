@@ -565,6 +565,7 @@ export type MemberDescription = {
 }
 
 export type GroupDescription = {
+  errorCode: number
   groupId: string
   members: MemberDescription[]
   protocol: string
@@ -676,16 +677,17 @@ export interface ListPartitionReassignmentsResponse {
   topics: OngoingTopicReassignment[]
 }
 
+/** KafkaJS 2.2.4's types say `topic` and `partitionIndex`; at runtime it answers these. */
 export interface OngoingTopicReassignment {
-  topic: string
+  name: string
   partitions: OngoingPartitionReassignment[]
 }
 
 export interface OngoingPartitionReassignment {
-  partitionIndex: number
+  partition: number
   replicas: number[]
-  addingReplicas?: number[]
-  removingReplicas?: number[]
+  addingReplicas: number[]
+  removingReplicas: number[]
 }
 
 export interface ResourceConfigQuery {
@@ -696,13 +698,14 @@ export interface ResourceConfigQuery {
 
 export interface ConfigSynonyms {
   configName: string
-  configValue: string
+  configValue: string | null
   configSource: ConfigSource
 }
 
 export interface ConfigEntries {
   configName: string
-  configValue: string
+  /** null for a sensitive config. */
+  configValue: string | null
   isDefault: boolean
   configSource: ConfigSource
   isSensitive: boolean
@@ -710,15 +713,24 @@ export interface ConfigEntries {
   configSynonyms: ConfigSynonyms[]
 }
 
+/** KafkaJS's types add a `throttleTime` its runtime does not return. */
 export interface DescribeConfigResponse {
   resources: {
     configEntries: ConfigEntries[]
     errorCode: number
-    errorMessage: string
+    errorMessage: string | null
     resourceName: string
     resourceType: ConfigResourceTypes
   }[]
-  throttleTime: number
+}
+
+export interface AlterConfigResponse {
+  resources: {
+    errorCode: number
+    errorMessage: string | null
+    resourceName: string
+    resourceType: ConfigResourceTypes
+  }[]
 }
 
 export interface IResourceConfigEntry {
@@ -751,10 +763,8 @@ export type DescribeAclResource = AclResource & {
   acls: Acl[]
 }
 
+/** KafkaJS's types add `throttleTime`, `errorCode` and `errorMessage`; its runtime does not. */
 export interface DescribeAclResponse {
-  throttleTime: number
-  errorCode: number
-  errorMessage?: string
   resources: DescribeAclResource[]
 }
 
@@ -770,7 +780,7 @@ export interface AclFilter {
 
 export interface MatchingAcl {
   errorCode: number
-  errorMessage?: string
+  errorMessage: string | null
   resourceType: AclResourceTypes
   resourceName: string
   resourcePatternType: ResourcePatternTypes
@@ -782,12 +792,12 @@ export interface MatchingAcl {
 
 export interface DeleteAclFilterResponses {
   errorCode: number
-  errorMessage?: string
+  errorMessage: string | null
   matchingAcls: MatchingAcl[]
 }
 
+/** KafkaJS's types add a `throttleTime` its runtime does not return. */
 export interface DeleteAclResponse {
-  throttleTime: number
   filterResponses: DeleteAclFilterResponses[]
 }
 
@@ -803,7 +813,7 @@ export type Admin = {
   connect(): Promise<void>
   disconnect(): Promise<void>
   listTopics(): Promise<string[]>
-  /** Resolves false when every topic already existed. */
+  /** Resolves false when some topic already existed and none failed otherwise (then without waiting for leaders). */
   createTopics(options: {
     validateOnly?: boolean
     waitForLeaders?: boolean
@@ -815,7 +825,7 @@ export type Admin = {
     validateOnly?: boolean
     timeout?: number
     topicPartitions: ITopicPartitionConfig[]
-  }): Promise<boolean>
+  }): Promise<void>
   fetchTopicMetadata(options?: { topics: string[] }): Promise<{ topics: Array<ITopicMetadata> }>
   fetchOffsets(options: {
     groupId: string
@@ -830,12 +840,13 @@ export type Admin = {
     clusterId: string
   }>
   setOffsets(options: { groupId: string; topic: string; partitions: SeekEntry[] }): Promise<void>
-  resetOffsets(options: { groupId: string; topic: string; earliest: boolean }): Promise<void>
+  /** Commits -2 (earliest) or -1 (latest) for a consumer to resolve, as KafkaJS does. */
+  resetOffsets(options: { groupId: string; topic: string; earliest?: boolean }): Promise<void>
   describeConfigs(configs: {
     resources: ResourceConfigQuery[]
-    includeSynonyms: boolean
+    includeSynonyms?: boolean
   }): Promise<DescribeConfigResponse>
-  alterConfigs(configs: { validateOnly: boolean; resources: IResourceConfig[] }): Promise<any>
+  alterConfigs(configs: { validateOnly?: boolean; resources: IResourceConfig[] }): Promise<AlterConfigResponse>
   listGroups(): Promise<{ groups: GroupOverview[] }>
   deleteGroups(groupIds: string[]): Promise<DeleteGroupsResult[]>
   describeGroups(groupIds: string[]): Promise<GroupDescriptions>

@@ -334,9 +334,16 @@ const builders = {
     new KafkaJSAlterPartitionReassignmentsError(protocolError(f), f.topic, f.partition),
   // KafkaJS wraps the last attempt's error, taking its message and making it the cause.
   KafkaJSNumberOfRetriesExceeded: f => new KafkaJSNumberOfRetriesExceeded(f.cause || f.message, f),
-  KafkaJSDeleteGroupsError: f => new KafkaJSDeleteGroupsError(f.message, f.groups),
+  // The entries' keys in KafkaJS's order (the JSON has them sorted).
+  KafkaJSDeleteGroupsError: f =>
+    new KafkaJSDeleteGroupsError(
+      f.message,
+      f.groups && f.groups.map(({ groupId, errorCode, error }) => ({ groupId, errorCode, error }))
+    ),
   KafkaJSDeleteTopicRecordsError: f =>
-    new KafkaJSDeleteTopicRecordsError({ partitions: f.partitions || [] }),
+    new KafkaJSDeleteTopicRecordsError({
+      partitions: (f.partitions || []).map(({ partition, offset, error }) => ({ partition, offset, error })),
+    }),
   KafkaJSInvariantViolation: f => new KafkaJSInvariantViolation(f.message),
   KafkaJSAggregateError: f => new KafkaJSAggregateError(f.message, f.errors || []),
   KafkaJSFetcherRebalanceError: f => new KafkaJSFetcherRebalanceError(f.message),

@@ -23,6 +23,10 @@ pub enum ErrorClass {
     GroupCoordinatorNotFound,
     CreateTopic,
     SaslAuthentication,
+    Aggregate,
+    DeleteGroups,
+    DeleteTopicRecords,
+    AlterPartitionReassignments,
 }
 
 impl ErrorClass {
@@ -41,6 +45,10 @@ impl ErrorClass {
             ErrorClass::GroupCoordinatorNotFound => "KafkaJSGroupCoordinatorNotFound",
             ErrorClass::CreateTopic => "KafkaJSCreateTopicError",
             ErrorClass::SaslAuthentication => "KafkaJSSASLAuthenticationError",
+            ErrorClass::Aggregate => "KafkaJSAggregateError",
+            ErrorClass::DeleteGroups => "KafkaJSDeleteGroupsError",
+            ErrorClass::DeleteTopicRecords => "KafkaJSDeleteTopicRecordsError",
+            ErrorClass::AlterPartitionReassignments => "KafkaJSAlterPartitionReassignmentsError",
         }
     }
 }
@@ -67,9 +75,23 @@ pub struct Error {
     /// For `KafkaJSNumberOfRetriesExceeded`: how many retries ran and the last backoff (ms).
     pub retry_count: Option<u32>,
     pub retry_time: Option<u64>,
-    /// For `KafkaJSRequestTimeoutError`: the request that timed out.
-    pub request: Option<TimedOutRequest>,
+    /// For `KafkaJSRequestTimeoutError`: the request that timed out (boxed, as `details`, so
+    /// that an error stays small on the success path's `Result`s).
+    pub request: Option<Box<TimedOutRequest>>,
+    /// The failures one error collects, for the classes that carry them.
+    pub details: Option<Box<ErrorDetails>>,
     pub cause: Option<Box<Error>>,
+}
+
+/// What KafkaJS's collecting errors list, one entry per item that failed.
+#[derive(Debug, Clone)]
+pub enum ErrorDetails {
+    /// KafkaJSAggregateError's `errors`.
+    Errors(Vec<Error>),
+    /// KafkaJSDeleteGroupsError's `groups`: each group and why it was not deleted.
+    Groups(Vec<(String, Error)>),
+    /// KafkaJSDeleteTopicRecordsError's `partitions`: partition, requested offset, error.
+    Partitions(Vec<(i32, i64, Error)>),
 }
 
 /// What KafkaJSRequestTimeoutError tells of its request: its correlation id, and when it was
@@ -95,8 +117,22 @@ impl Error {
             retry_count: None,
             retry_time: None,
             request: None,
+            details: None,
             cause: None,
         }
+    }
+
+    /// `class` collecting `details`, as KafkaJSAggregateError, KafkaJSDeleteGroupsError and
+    /// KafkaJSDeleteTopicRecordsError do.
+    pub fn collecting(
+        class: ErrorClass,
+        message: impl Into<String>,
+        retriable: bool,
+        details: ErrorDetails,
+    ) -> Self {
+        let mut e = Error::new(class, message, retriable);
+        e.details = Some(Box::new(details));
+        e
     }
 
     /// A generic retriable `KafkaJSError`.
@@ -176,7 +212,7 @@ impl Error {
             true,
         );
         e.broker = Some(broker.to_string());
-        e.request = Some(request);
+        e.request = Some(Box::new(request));
         e
     }
 

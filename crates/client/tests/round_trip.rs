@@ -175,7 +175,7 @@ async fn a_group_consumer_receives_everything_with_repeated_headers_and_commits(
     let admin = Admin::new(cluster(), support::retry());
     admin.connect().await.unwrap();
     let committed = admin
-        .fetch_offsets(&group, vec![topic.clone()])
+        .fetch_offsets(&group, Some(vec![topic.clone()]))
         .await
         .unwrap();
     let total: i64 = committed[0].1.iter().map(|c| c.offset.max(0)).sum();

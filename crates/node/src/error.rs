@@ -2,8 +2,9 @@
 //! JSON behind a marker; `lib/errors.js` rebuilds the class in JavaScript, because errors created
 //! here are not `instanceof Error` inside Jest's VM context.
 
-use kafkars_client::Error;
-use serde_json::{Map, Value};
+use kafkars_client::error::ErrorDetails;
+use kafkars_client::{Error, ErrorClass};
+use serde_json::{json, Map, Value};
 
 /// Prefix of a native rejection's message that `lib/errors.js` recognises.
 pub const MARKER: &str = "kafkars-error:";
@@ -26,7 +27,10 @@ fn description(e: &Error) -> Value {
     let mut out = Map::new();
     out.insert("name".into(), e.class.name().into());
     out.insert("message".into(), e.message.clone().into());
-    out.insert("retriable".into(), e.retriable.into());
+    // KafkaJSAggregateError extends Error itself: it has no `retriable`.
+    if e.class != ErrorClass::Aggregate {
+        out.insert("retriable".into(), e.retriable.into());
+    }
     if let Some(b) = &e.broker {
         out.insert("broker".into(), b.clone().into());
     }
@@ -55,6 +59,29 @@ fn description(e: &Error) -> Value {
         out.insert("sentAt".into(), r.sent_at.into());
         out.insert("pendingDuration".into(), (r.sent_at - r.created_at).into());
     }
+    match e.details.as_deref() {
+        Some(ErrorDetails::Errors(errors)) => {
+            out.insert("errors".into(), errors.iter().map(description).collect());
+        }
+        Some(ErrorDetails::Groups(groups)) => {
+            let groups = groups.iter().map(|(group_id, error)| {
+                let code = error.protocol.map_or(-1, |p| p.code);
+                json!({ "groupId": group_id, "errorCode": code, "error": description(error) })
+            });
+            out.insert("groups".into(), groups.collect());
+        }
+        Some(ErrorDetails::Partitions(partitions)) => {
+            let partitions = partitions.iter().map(|(partition, offset, error)| {
+                json!({
+                    "partition": partition,
+                    "offset": offset.to_string(),
+                    "error": description(error),
+                })
+            });
+            out.insert("partitions".into(), partitions.collect());
+        }
+        None => {}
+    }
     if let Some(c) = &e.cause {
         out.insert("cause".into(), description(c));
     }
@@ -81,6 +108,7 @@ pub fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafkars_client::admin;
     use kafkars_client::cluster::Metadata;
     use kafkars_client::error::{ErrorClass, TimedOutRequest};
 
@@ -91,8 +119,7 @@ mod tests {
     fn engine_errors() -> Vec<(&'static str, Error)> {
         let broker = "127.0.0.1:9092";
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        let mut create_topic = Error::protocol(40).at("orders", -1);
-        create_topic.class = ErrorClass::CreateTopic;
+        let create_topic = admin::create_topic_error("orders", 40);
         let request = TimedOutRequest {
             correlation_id: 7,
             created_at: 1000.0,
@@ -111,7 +138,23 @@ mod tests {
             ),
             ("protocol error", Error::protocol(10).at("orders", 0)),
             ("offset out of range", Error::protocol(1).at("orders", 3)),
-            ("topic creation", create_topic),
+            ("topic creation", create_topic.clone()),
+            (
+                "topic creation errors",
+                admin::topic_creation_errors(vec![create_topic]),
+            ),
+            (
+                "delete groups",
+                admin::delete_groups_error(vec![("orders-app".into(), Error::protocol(68))]),
+            ),
+            (
+                "delete topic records",
+                admin::records_error(vec![(0, 10, {
+                    let mut e = Error::protocol(1);
+                    e.class = ErrorClass::Protocol;
+                    e
+                })]),
+            ),
             (
                 "topic metadata not loaded",
                 Metadata::default().loaded_topic("orders").unwrap_err(),

@@ -33,6 +33,17 @@ pub fn max_version(key: ApiKey) -> i16 {
         ApiKey::SaslHandshake => 1,
         // v1 adds the session lifetime; KafkaJS speaks v0 and v1.
         ApiKey::SaslAuthenticate => 1,
+        ApiKey::CreatePartitions => 1,
+        ApiKey::ListGroups => 2,
+        ApiKey::DeleteGroups => 1,
+        ApiKey::DeleteRecords => 1,
+        ApiKey::DescribeConfigs => 2,
+        ApiKey::AlterConfigs => 1,
+        ApiKey::CreateAcls => 1,
+        ApiKey::DescribeAcls => 1,
+        ApiKey::DeleteAcls => 1,
+        ApiKey::AlterPartitionReassignments => 0,
+        ApiKey::ListPartitionReassignments => 0,
         _ => 0,
     }
 }

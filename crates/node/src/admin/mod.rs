@@ -1,8 +1,15 @@
-//! `NativeAdmin`: the admin calls, results shaped as KafkaJS returns them.
+//! `NativeAdmin`: the admin calls, results shaped as KafkaJS returns them. Its methods are
+//! grouped by concern as the engine's are; this file holds the client and the topics.
+
+mod acls;
+mod configs;
+mod groups;
+mod offsets;
+mod reassignments;
 
 use std::sync::Arc;
 
-use kafkars_client::admin::{Admin, NewTopic};
+use kafkars_client::admin::{Admin, NewPartitions, NewTopic};
 use kafkars_client::cluster::{Cluster, TopicMetadata};
 use napi::Result;
 use napi_derive::napi;
@@ -18,11 +25,49 @@ pub struct ConfigEntry {
 }
 
 #[napi(object)]
+pub struct ReplicaAssignment {
+    pub partition: i32,
+    /// Broker ids, the preferred leader first.
+    pub replicas: Vec<i32>,
+}
+
+#[napi(object)]
 pub struct TopicToCreate {
     pub topic: String,
     pub num_partitions: Option<i32>,
     pub replication_factor: Option<i32>,
+    pub replica_assignment: Option<Vec<ReplicaAssignment>>,
     pub config_entries: Option<Vec<ConfigEntry>>,
+}
+
+#[napi(object)]
+pub struct TopicPartitionsToCreate {
+    pub topic: String,
+    /// The partition count the topic grows to.
+    pub count: i32,
+    /// The replicas of each new partition, in partition order.
+    pub assignments: Option<Vec<Vec<i32>>>,
+}
+
+#[napi(object)]
+pub struct BrokerOutput {
+    pub node_id: i32,
+    pub host: String,
+    pub port: i32,
+}
+
+#[napi(object)]
+pub struct ClusterOutput {
+    pub brokers: Vec<BrokerOutput>,
+    pub controller: Option<i32>,
+    pub cluster_id: Option<String>,
+}
+
+/// A partition and an offset (an Int64, as a string).
+#[napi(object)]
+pub struct PartitionOffset {
+    pub partition: i32,
+    pub offset: String,
 }
 
 #[napi(object)]
@@ -61,31 +106,28 @@ impl From<&TopicMetadata> for TopicMetadataOutput {
     }
 }
 
-#[napi(object)]
-pub struct TopicOffsetsOutput {
-    pub partition: i32,
-    pub offset: String,
-    pub high: String,
-    pub low: String,
-}
-
-#[napi(object)]
-pub struct PartitionCommittedOutput {
-    pub partition: i32,
-    pub offset: String,
-    pub metadata: Option<String>,
-}
-
-#[napi(object)]
-pub struct TopicCommittedOutput {
-    pub topic: String,
-    pub partitions: Vec<PartitionCommittedOutput>,
-}
-
 #[napi]
 pub struct NativeAdmin {
     admin: Admin,
     cluster: Arc<Cluster>,
+}
+
+/// An Int64 that crossed as a string.
+fn int64(value: &str, what: &str) -> Result<i64> {
+    value.parse().map_err(|_| {
+        napi::Error::new(
+            napi::Status::InvalidArg,
+            format!("Invalid {what}, expected a long received {value}"),
+        )
+    })
+}
+
+/// Partitions and their offsets, as the engine takes them.
+fn partition_offsets(partitions: Vec<PartitionOffset>) -> Result<Vec<(i32, i64)>> {
+    partitions
+        .into_iter()
+        .map(|p| Ok((p.partition, int64(&p.offset, "offset")?)))
+        .collect()
 }
 
 #[napi]
@@ -131,6 +173,12 @@ impl NativeAdmin {
                 topic: t.topic,
                 num_partitions: t.num_partitions.unwrap_or(-1),
                 replication_factor: t.replication_factor.unwrap_or(-1) as i16,
+                replica_assignment: t
+                    .replica_assignment
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| (a.partition, a.replicas))
+                    .collect(),
                 config_entries: t
                     .config_entries
                     .unwrap_or_default()
@@ -141,6 +189,59 @@ impl NativeAdmin {
             .collect();
         self.admin
             .create_topics(topics, validate_only, timeout, wait_for_leaders)
+            .await
+            .map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn create_partitions(
+        &self,
+        topic_partitions: Vec<TopicPartitionsToCreate>,
+        validate_only: bool,
+        timeout: i32,
+    ) -> Result<()> {
+        let topics = topic_partitions
+            .into_iter()
+            .map(|t| NewPartitions {
+                topic: t.topic,
+                count: t.count,
+                assignments: t.assignments.unwrap_or_default(),
+            })
+            .collect();
+        self.admin
+            .create_partitions(topics, validate_only, timeout)
+            .await
+            .map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn describe_cluster(&self) -> Result<ClusterOutput> {
+        let cluster = self.admin.describe_cluster().await.map_err(to_napi)?;
+        Ok(ClusterOutput {
+            brokers: cluster
+                .brokers
+                .into_iter()
+                .map(|b| BrokerOutput {
+                    node_id: b.node_id,
+                    host: b.host,
+                    port: b.port,
+                })
+                .collect(),
+            controller: cluster.controller,
+            cluster_id: cluster.cluster_id,
+        })
+    }
+
+    /// Deletes the records before each offset (`-1`: the high watermark).
+    #[napi]
+    pub async fn delete_topic_records(
+        &self,
+        topic: String,
+        partitions: Vec<PartitionOffset>,
+    ) -> Result<()> {
+        let partitions = partition_offsets(partitions)?;
+        self.admin
+            .delete_records(&topic, partitions)
             .await
             .map_err(to_napi)
     }
@@ -169,50 +270,5 @@ impl NativeAdmin {
             .await
             .map_err(to_napi)?;
         Ok(metas.iter().map(|t| t.as_ref().into()).collect())
-    }
-
-    #[napi]
-    pub async fn fetch_topic_offsets(&self, topic: String) -> Result<Vec<TopicOffsetsOutput>> {
-        let offsets = self
-            .admin
-            .fetch_topic_offsets(&topic)
-            .await
-            .map_err(to_napi)?;
-        Ok(offsets
-            .into_iter()
-            .map(|o| TopicOffsetsOutput {
-                partition: o.partition,
-                offset: o.high.to_string(),
-                high: o.high.to_string(),
-                low: o.low.to_string(),
-            })
-            .collect())
-    }
-
-    #[napi]
-    pub async fn fetch_offsets(
-        &self,
-        group_id: String,
-        topics: Vec<String>,
-    ) -> Result<Vec<TopicCommittedOutput>> {
-        let committed = self
-            .admin
-            .fetch_offsets(&group_id, topics)
-            .await
-            .map_err(to_napi)?;
-        Ok(committed
-            .into_iter()
-            .map(|(topic, partitions)| TopicCommittedOutput {
-                topic,
-                partitions: partitions
-                    .into_iter()
-                    .map(|c| PartitionCommittedOutput {
-                        partition: c.partition,
-                        offset: c.offset.to_string(),
-                        metadata: c.metadata,
-                    })
-                    .collect(),
-            })
-            .collect())
     }
 }
