@@ -1,7 +1,12 @@
 // The KafkaJS admin client over NativeAdmin.
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
-const { KafkaJSNonRetriableError } = require('./errors')
+const { int16, int32, string, checkConfigEntries, checkGroupId, invalidTopic } = require('./arguments')
+const { KafkaJSNonRetriableError, KafkaJSCreateTopicError, KafkaJSAggregateError } = require('./errors')
+
+// KafkaJS reports the topics the broker refused to create together, in one error.
+const aggregated = e =>
+  e instanceof KafkaJSCreateTopicError ? new KafkaJSAggregateError('Topic creation errors', [e]) : e
 
 const createAdmin = ({ config, logger, options }) => {
   const adminLogger = logger.namespace('Admin')
@@ -39,13 +44,20 @@ const createAdmin = ({ config, logger, options }) => {
     if (names.size < topics.length) {
       throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic')
     }
-    const request = topics.map(({ topic, numPartitions, replicationFactor, configEntries }) => ({
-      topic,
-      numPartitions,
-      replicationFactor,
-      configEntries: (configEntries || []).map(({ name, value }) => ({ name, value: String(value) })),
+    topics.forEach(checkConfigEntries)
+    // Written as KafkaJS's encoder writes them; -1 (the broker's default) when absent.
+    const request = topics.map(({ topic, numPartitions = -1, replicationFactor = -1, configEntries }) => ({
+      topic: string(topic),
+      numPartitions: int32(numPartitions),
+      replicationFactor: int16(replicationFactor),
+      configEntries: configEntries || [],
     }))
-    return call(connected().createTopics(request, validateOnly, timeout, waitForLeaders))
+    try {
+      const engine = connected()
+      return await call(engine.createTopics(request, Boolean(validateOnly), int32(timeout), Boolean(waitForLeaders)))
+    } catch (e) {
+      throw aggregated(e)
+    }
   }
 
   const deleteTopics = async ({ topics, timeout = 5000 }) => {
@@ -55,12 +67,18 @@ const createAdmin = ({ config, logger, options }) => {
     if (topics.filter(topic => typeof topic !== 'string').length > 0) {
       throw new KafkaJSNonRetriableError('Invalid topics array, the names must be a valid string')
     }
-    await call(connected().deleteTopics(topics, timeout))
+    await call(connected().deleteTopics(topics, int32(timeout)))
   }
 
-  const fetchTopicMetadata = async ({ topics } = {}) => ({
-    topics: await call(connected().fetchTopicMetadata(topics && topics.length ? topics : null)),
-  })
+  const fetchTopicMetadata = async ({ topics = [] } = {}) => {
+    if (topics != null) {
+      if (!Array.isArray(topics)) throw new TypeError('topics.forEach is not a function')
+      for (const topic of topics) {
+        if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
+      }
+    }
+    return { topics: await call(connected().fetchTopicMetadata(topics && topics.length ? topics : null)) }
+  }
 
   const fetchTopicOffsets = async topic => {
     if (!topic || typeof topic !== 'string') {
@@ -69,10 +87,12 @@ const createAdmin = ({ config, logger, options }) => {
     return call(connected().fetchTopicOffsets(topic))
   }
 
-  const fetchOffsets = async ({ groupId, topics } = {}) => {
+  const fetchOffsets = async ({ groupId, topics }) => {
     if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${groupId}`)
     if (!topics) topics = await call(connected().listTopics())
     if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Expected topics array to be set')
+    checkGroupId(groupId)
+    if (topics.some(topic => typeof topic !== 'string')) throw invalidTopic()
     const committed = await call(connected().fetchOffsets(groupId, topics))
     return committed.map(({ topic, partitions }) => ({
       topic,
