@@ -68,6 +68,16 @@ const once = { retry: { retries: 0 } }
 const sendTo = (messages, request = {}) => async (ctx, topic) =>
   (await ctx.producer()).send({ topic, messages, ...request })
 
+// A transaction's sendOffsets of partition 0 of the topic, the transaction aborted after.
+const sendOffsets = (consumerGroupId, offset) => async (ctx, topic) => {
+  const transaction = await (await ctx.producer({ transactionalId: unique('tx') })).transaction()
+  try {
+    await transaction.sendOffsets({ consumerGroupId, topics: [{ topic, partitions: [{ partition: 0, offset }] }] })
+  } finally {
+    await transaction.abort().catch(() => {})
+  }
+}
+
 const createOne = topic => async (ctx, name) =>
   (await ctx.admin()).createTopics({ topics: [{ topic: name, ...topic }] })
 
@@ -286,32 +296,8 @@ const rows = [
       (await ctx.producer()).sendBatch({ topicMessages: [{ topic, messages: [{ value: 'ok' }, { value: 123 }] }] }),
     { sent: false },
   ],
-  [
-    'sendOffsets with consumerGroupId 123',
-    'TypeError',
-    async (ctx, topic) => {
-      const transaction = await (await ctx.producer({ transactionalId: unique('tx') })).transaction()
-      try {
-        const topics = [{ topic, partitions: [{ partition: 0, offset: '0' }] }]
-        await transaction.sendOffsets({ consumerGroupId: 123, topics })
-      } finally {
-        await transaction.abort().catch(() => {})
-      }
-    },
-  ],
-  [
-    "sendOffsets with offset 'abc'",
-    'SyntaxError',
-    async (ctx, topic) => {
-      const transaction = await (await ctx.producer({ transactionalId: unique('tx') })).transaction()
-      try {
-        const topics = [{ topic, partitions: [{ partition: 0, offset: 'abc' }] }]
-        await transaction.sendOffsets({ consumerGroupId: unique('g'), topics })
-      } finally {
-        await transaction.abort().catch(() => {})
-      }
-    },
-  ],
+  ['sendOffsets with consumerGroupId 123', 'TypeError', sendOffsets(123, '0')],
+  ["sendOffsets with offset 'abc'", 'SyntaxError', sendOffsets(unique('g'), 'abc')],
 
   // consumer options (KafkaJS fails run or crashes at the first fetch; kafkars fails connect)
   ['kafka.consumer() without groupId', 'KafkaJSNonRetriableError', () => newKafka().consumer()],
