@@ -4,6 +4,7 @@ const { createLogger, logLevel } = require('./lib/loggers')
 const { createProducer } = require('./lib/producer')
 const { createConsumer } = require('./lib/consumer')
 const { createAdmin } = require('./lib/admin')
+const { checkClientConfig } = require('./lib/client')
 const { Partitioners } = require('./lib/partitioners')
 const { PartitionAssigners } = require('./lib/assigners')
 const AssignerProtocol = require('./lib/assigner-protocol')
@@ -22,7 +23,8 @@ class Kafka {
   #config
   #logger
 
-  constructor(config = {}) {
+  // Like KafkaJS, `new Kafka()` without a config is a TypeError.
+  constructor(config) {
     const { logLevel: level = logLevel.INFO, logCreator } = config
     refuseUnsupported(config)
     this.#config = config
@@ -30,6 +32,7 @@ class Kafka {
   }
 
   producer(options = {}) {
+    checkClientConfig(this.#config)
     if (options.createPartitioner == null && !warnedOfDefaultPartitioner) {
       warnedOfDefaultPartitioner = true
       if (process.env.KAFKAJS_NO_PARTITIONER_WARNING == null) this.#logger.warn(PARTITIONER_WARNING)
@@ -38,10 +41,12 @@ class Kafka {
   }
 
   consumer(options = {}) {
+    checkClientConfig(this.#config)
     return createConsumer({ config: this.#config, logger: this.#logger, options })
   }
 
   admin(options = {}) {
+    checkClientConfig(this.#config)
     return createAdmin({ config: this.#config, logger: this.#logger, options })
   }
 

@@ -25,6 +25,16 @@ const createTopic = async ({ topic = unique('topic'), partitions = 1, configEntr
   return topic
 }
 
+const topicExists = async topic => {
+  const admin = newKafka().admin()
+  await admin.connect()
+  try {
+    return (await admin.listTopics()).includes(topic)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** Partition 0's high watermark (its log end offset), as a string. */
 const highWatermark = async topic => {
   const admin = newKafka().admin()
@@ -80,6 +90,7 @@ module.exports = {
   unique,
   newKafka,
   createTopic,
+  topicExists,
   highWatermark,
   committedOffset,
   waitFor,

@@ -2,22 +2,12 @@
 // producer's first send to a new topic creates it, or fails once retries are spent; a consumer's
 // subscribe loads the topic's metadata at once, so a missing topic fails subscribe either way,
 // but only a consumer that allows it has the broker create the topic. tansu creates no topics.
-const { client, newKafka, unique, waitFor } = require('./helpers')
+const { client, newKafka, unique, waitFor, topicExists } = require('./helpers')
 
 const onKafka = process.env.KAFKARS_TEST_BROKER === 'kafka'
 const kafkaOnly = onKafka ? test : (name, fn) => test.skip(`${name} (Apache Kafka only)`, fn)
 
 const quick = { retry: { retries: 2, initialRetryTime: 100 } }
-
-const topicExists = async topic => {
-  const admin = newKafka().admin()
-  await admin.connect()
-  try {
-    return (await admin.listTopics()).includes(topic)
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 kafkaOnly('a producer allowed to (the default) creates the topic with its first send', async () => {
   const topic = unique('auto-produce')

@@ -1,6 +1,7 @@
 // The KafkaJS admin client over NativeAdmin.
 const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
+const { int16, int32, string, checkConfigEntries, checkGroupId, invalidTopic } = require('./arguments')
 const { KafkaJSNonRetriableError } = require('./errors')
 const enums = require('./enums')
 
@@ -43,14 +44,19 @@ const createAdmin = ({ config, logger, options }) => {
     if (names.size < topics.length) {
       throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic')
     }
-    const request = topics.map(({ topic, numPartitions, replicationFactor, replicaAssignment, configEntries }) => ({
-      topic,
-      numPartitions,
-      replicationFactor,
-      replicaAssignment,
-      configEntries: (configEntries || []).map(({ name, value }) => ({ name, value: String(value) })),
-    }))
-    return call(connected().createTopics(request, validateOnly, timeout, waitForLeaders))
+    topics.forEach(checkConfigEntries)
+    // Written as KafkaJS's encoder writes them; -1 (the broker's default) when absent. Topics
+    // the broker refuses come back from the engine as one KafkaJSAggregateError, as in KafkaJS.
+    const request = topics.map(
+      ({ topic, numPartitions = -1, replicationFactor = -1, replicaAssignment, configEntries }) => ({
+        topic: string(topic),
+        numPartitions: int32(numPartitions),
+        replicationFactor: int16(replicationFactor),
+        replicaAssignment,
+        configEntries: configEntries || [],
+      })
+    )
+    return call(connected().createTopics(request, Boolean(validateOnly), int32(timeout), Boolean(waitForLeaders)))
   }
 
   const deleteTopics = async ({ topics, timeout = 5000 }) => {
@@ -60,12 +66,18 @@ const createAdmin = ({ config, logger, options }) => {
     if (topics.filter(topic => typeof topic !== 'string').length > 0) {
       throw new KafkaJSNonRetriableError('Invalid topics array, the names must be a valid string')
     }
-    await call(connected().deleteTopics(topics, timeout))
+    await call(connected().deleteTopics(topics, int32(timeout)))
   }
 
-  const fetchTopicMetadata = async ({ topics } = {}) => ({
-    topics: await call(connected().fetchTopicMetadata(topics && topics.length ? topics : null)),
-  })
+  const fetchTopicMetadata = async ({ topics = [] } = {}) => {
+    if (topics != null) {
+      if (!Array.isArray(topics)) throw new TypeError('topics.forEach is not a function')
+      for (const topic of topics) {
+        if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
+      }
+    }
+    return { topics: await call(connected().fetchTopicMetadata(topics && topics.length ? topics : null)) }
+  }
 
   const fetchTopicOffsets = async topic => {
     if (!topic || typeof topic !== 'string') {
@@ -74,10 +86,12 @@ const createAdmin = ({ config, logger, options }) => {
     return call(connected().fetchTopicOffsets(topic))
   }
 
-  const fetchOffsets = async ({ groupId, topics, resolveOffsets = false } = {}) => {
+  const fetchOffsets = async ({ groupId, topics, resolveOffsets = false }) => {
     if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${groupId}`)
     if (!topics) topics = []
     if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Expected topics array to be set')
+    checkGroupId(groupId)
+    if (topics.some(topic => typeof topic !== 'string')) throw invalidTopic()
     // No topics: every topic the group has committed offsets for, as KafkaJS asks for them.
     let committed = await call(connected().fetchOffsets(groupId, topics.length ? topics : null))
     if (resolveOffsets) committed = await Promise.all(committed.map(resolveCommitted(groupId)))

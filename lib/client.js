@@ -1,51 +1,99 @@
-// What every kafkars client shares: the native binding, option defaults, retry merging and the
-// seed broker list (which KafkaJS lets be an async function, called on each connect).
+// What every kafkars client shares: the native binding, the client options, retry merging and
+// the seed broker list (which KafkaJS lets be an async function, called on each connect).
 //
 // Retry, as KafkaJS resolves it: each client's cluster (connecting, metadata, coordinators)
 // retries by the Kafka-level `retry` alone; the client's own operations by the Kafka-level one
 // merged with the client's (the consumer's defaulting to `{ retries: 5 }`).
-const native = require('../native')
-const { KafkaJSNonRetriableError, errorFromNative } = require('./errors')
+const binding = require('../native')
+const defaults = require('./defaults')
+const args = require('./arguments')
+const { KafkaJSConnectionError, errorFromNative } = require('./errors')
 const { sslOptions } = require('./ssl')
 const { saslOptions } = require('./sasl')
 
-// KafkaJS swaps in faster retry defaults under NODE_ENV=test (Jest sets it); tests written
-// against KafkaJS time their expectations by them, so kafkars does the same.
-const RETRY_DEFAULTS =
-  process.env.NODE_ENV === 'test'
-    ? { maxRetryTime: 1000, initialRetryTime: 50, factor: 0.02, multiplier: 1.5, retries: 15 }
-    : { maxRetryTime: 30000, initialRetryTime: 300, factor: 0.2, multiplier: 2, retries: 5 }
+const thenable = value => value != null && typeof value.then === 'function'
+const rethrow = e => {
+  throw errorFromNative(e)
+}
 
-const retryOptions = (...layers) => {
-  const retry = Object.assign({}, RETRY_DEFAULTS, ...layers.filter(Boolean))
-  // The engine counts retries in 32 bits; more is as good as endless.
-  return { ...retry, retries: Math.min(retry.retries, 0xffffffff) }
+// A native class whose instances throw and reject with KafkaJS's error classes only. napi-rs
+// converts arguments before the call starts, so a value the checks let through would throw its
+// own Error synchronously, past any `call()` around the promise.
+const guarded = Native =>
+  function (...nativeArgs) {
+    let engine
+    try {
+      engine = new Native(...nativeArgs)
+    } catch (e) {
+      rethrow(e)
+    }
+    const methods = {}
+    for (const name of Object.getOwnPropertyNames(Native.prototype)) {
+      if (name === 'constructor') continue
+      methods[name] = (...callArgs) => {
+        try {
+          const result = engine[name](...callArgs)
+          return thenable(result) ? result.catch(rethrow) : result
+        } catch (e) {
+          rethrow(e)
+        }
+      }
+    }
+    return methods
+  }
+
+const native = {
+  NativeAdmin: guarded(binding.NativeAdmin),
+  NativeConsumer: guarded(binding.NativeConsumer),
+  NativeProducer: guarded(binding.NativeProducer),
+}
+
+const retryOptions = (...layers) =>
+  args.retryOptions(Object.assign({}, defaults.retry, ...layers.filter(Boolean)))
+
+/**
+ * What KafkaJS checks when a client is created: its cluster's lock takes `requestTimeout`, and
+ * refuses one that is not a number.
+ */
+const checkClientConfig = ({ requestTimeout = defaults.client.requestTimeout }) => {
+  if (typeof requestTimeout !== 'number') {
+    throw new TypeError(`'timeout' is not a number, received '${typeof requestTimeout}'`)
+  }
 }
 
 const resolveBrokers = async brokers => {
-  const list = typeof brokers === 'function' ? await brokers() : brokers
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new KafkaJSNonRetriableError(
-      typeof brokers === 'function'
-        ? 'Failed to connect: "config.brokers" returned void or empty array'
-        : 'Failed to connect: brokers array is empty'
-    )
+  if (typeof brokers !== 'function') return args.checkBrokers(brokers)
+  let list
+  try {
+    list = await brokers()
+  } catch (e) {
+    const error = new KafkaJSConnectionError(`Failed to connect: "config.brokers" threw: ${e.message}`)
+    error.stack = `${error.name}\n  Caused by: ${e.stack}`
+    throw error
   }
-  return list.map(String)
+  return args.checkBrokers(list)
 }
 
-/** The options object every native class takes, with brokers resolved now. */
-const nativeClientOptions = async config => ({
-  clientId: config.clientId || 'kafkajs',
-  brokers: await resolveBrokers(config.brokers),
-  connectionTimeout: config.connectionTimeout ?? 1000,
-  requestTimeout: config.requestTimeout ?? 30000,
-  enforceRequestTimeout: config.enforceRequestTimeout ?? true,
-  retry: retryOptions(config.retry),
-  ssl: sslOptions(config.ssl),
-  sasl: saslOptions(config.sasl),
-  authenticationTimeout: config.authenticationTimeout ?? 10000,
-})
+/**
+ * The options object every native class takes, with brokers resolved now. KafkaJS times a
+ * request out once it has waited longer than `requestTimeout`: a NaN one never.
+ */
+const nativeClientOptions = async config => {
+  const options = defaults.withDefaults(defaults.client, config)
+  const brokers = await resolveBrokers(options.brokers)
+  return {
+    clientId: args.string(options.clientId) ?? defaults.client.clientId,
+    brokers,
+    connectionTimeout: args.timer(options.connectionTimeout),
+    requestTimeout: Math.max(args.elapsedLimit(options.requestTimeout), 1),
+    enforceRequestTimeout:
+      Boolean(options.enforceRequestTimeout) && !Number.isNaN(options.requestTimeout),
+    retry: retryOptions(config.retry),
+    ssl: sslOptions(config.ssl),
+    sasl: saslOptions(config.sasl),
+    authenticationTimeout: args.timer(options.authenticationTimeout),
+  }
+}
 
 /** Awaits a native call, turning its rejection into the KafkaJS error class. */
 const call = async promise => {
@@ -56,4 +104,4 @@ const call = async promise => {
   }
 }
 
-module.exports = { native, retryOptions, nativeClientOptions, call }
+module.exports = { native, retryOptions, checkClientConfig, nativeClientOptions, call }

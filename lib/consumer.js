@@ -5,6 +5,17 @@ const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
 const { toMessage, toMessages, newTimestampCache } = require('./messages')
 const { PartitionAssigners } = require('./assigners')
+const defaults = require('./defaults')
+const {
+  int32,
+  string,
+  elapsedLimit,
+  partitionOrNull,
+  concurrency,
+  checkGroupId,
+  checkOffset,
+  SPECIAL_OFFSETS,
+} = require('./arguments')
 const {
   KafkaJSError,
   KafkaJSNonRetriableError,
@@ -29,23 +40,52 @@ const handlerFailure = e =>
 // One string per topic-partition, for Sets of them.
 const tpKey = (topic, partition) => `${topic}\u0000${partition}`
 
+// KafkaJS's own check of pause's and resume's argument.
+const checkTopicPartitions = (topicPartitions, verb) => {
+  for (const topicPartition of topicPartitions) {
+    if (!topicPartition || !topicPartition.topic) {
+      throw new KafkaJSNonRetriableError(
+        `Invalid topic ${(topicPartition && topicPartition.topic) || topicPartition}`
+      )
+    } else if (
+      typeof topicPartition.partitions !== 'undefined' &&
+      (!Array.isArray(topicPartition.partitions) || topicPartition.partitions.some(isNaN))
+    ) {
+      throw new KafkaJSNonRetriableError(
+        `Array of valid partitions required to ${verb} specific partitions instead of ${topicPartition.partitions}`
+      )
+    }
+  }
+}
+
+// The options KafkaJS writes into JoinGroup fail its run() as its encoder fails them; the ones
+// it writes into Fetch crash the consumer at its first fetch, wrapped by its retrier. kafkars
+// fails connect() with the same errors, as the engine takes them there.
+const fetchOption = write => {
+  try {
+    return write()
+  } catch (e) {
+    throw new KafkaJSNonRetriableError(e, { cause: e })
+  }
+}
+
 const createConsumer = ({ config, logger, options }) => {
   const {
     groupId,
-    partitionAssigners = [PartitionAssigners.roundRobin],
-    sessionTimeout = 30000,
-    rebalanceTimeout = 60000,
-    heartbeatInterval = 3000,
-    maxBytesPerPartition = 1048576,
-    minBytes = 1,
-    maxBytes = 10485760,
-    maxWaitTimeInMs = 5000,
-    retry = { retries: 5 },
-    allowAutoTopicCreation = true,
-    readUncommitted = false,
-    rackId = '',
-    metadataMaxAge = 300000,
-  } = options
+    partitionAssigners,
+    sessionTimeout,
+    rebalanceTimeout,
+    heartbeatInterval,
+    maxBytesPerPartition,
+    minBytes,
+    maxBytes,
+    maxWaitTimeInMs,
+    retry,
+    allowAutoTopicCreation,
+    readUncommitted,
+    rackId,
+    metadataMaxAge,
+  } = defaults.withDefaults(defaults.consumer, options)
   if (!groupId) {
     throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
   }
@@ -63,6 +103,11 @@ const createConsumer = ({ config, logger, options }) => {
   const assigners = partitionAssigners.map(createAssigner =>
     createAssigner({ groupId, logger: consumerLogger, cluster: assignerCluster })
   )
+  if (heartbeatInterval >= sessionTimeout) {
+    throw new KafkaJSNonRetriableError(
+      `Consumer heartbeatInterval (${heartbeatInterval}) must be lower than sessionTimeout (${sessionTimeout}). It is recommended to set heartbeatInterval to approximately a third of the sessionTimeout.`
+    )
+  }
   const onAssign = async ({ protocol, members, topics, partitions }) => {
     partitionsByTopic = new Map(partitions.map(t => [t.name, t.partitions]))
     const assigner = assigners.find(({ name }) => name === protocol)
@@ -80,6 +125,8 @@ const createConsumer = ({ config, logger, options }) => {
   let subscriptions = []
   let running = false
   let runOptions = null
+  // From run() to stop(), what KafkaJS calls an initialized consumer group.
+  let groupInitialized = false
   let restartTimer = null
   let lastHandlerError = null
   let assignment = {}
@@ -92,28 +139,33 @@ const createConsumer = ({ config, logger, options }) => {
     }
   }
 
-  const connect = async () => {
-    engine = new native.NativeConsumer(await nativeClientOptions(config), {
+  const nativeOptions = () => {
+    checkGroupId(groupId)
+    return {
       groupId,
-      sessionTimeout,
-      rebalanceTimeout,
-      heartbeatInterval,
-      maxBytesPerPartition,
-      minBytes,
-      maxBytes,
-      maxWaitTimeInMs,
-      readUncommitted,
-      allowAutoTopicCreation,
-      rackId,
+      sessionTimeout: int32(sessionTimeout),
+      rebalanceTimeout: int32(rebalanceTimeout),
+      heartbeatInterval: int32(heartbeatInterval),
+      maxBytesPerPartition: fetchOption(() => int32(maxBytesPerPartition)),
+      minBytes: fetchOption(() => int32(minBytes)),
+      maxBytes: fetchOption(() => int32(maxBytes)),
+      maxWaitTimeInMs: fetchOption(() => int32(maxWaitTimeInMs)),
+      readUncommitted: Boolean(readUncommitted),
+      allowAutoTopicCreation: Boolean(allowAutoTopicCreation),
+      rackId: fetchOption(() => string(rackId)),
       retry: effectiveRetry,
-      metadataMaxAge,
-    })
+      metadataMaxAge: elapsedLimit(metadataMaxAge),
+    }
+  }
+
+  const connect = async () => {
+    engine = new native.NativeConsumer(await nativeClientOptions(config), nativeOptions())
     observeRequests(engine)
     await call(engine.connect())
     emit(events.CONNECT)
   }
 
-  const subscribe = async ({ topic, topics: subscriptionTopics, fromBeginning = false } = {}) => {
+  const subscribe = async ({ topic, topics: subscriptionTopics, fromBeginning = false }) => {
     if (running) {
       throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
     }
@@ -146,6 +198,7 @@ const createConsumer = ({ config, logger, options }) => {
     }
     // As KafkaJS, a subscribe after connect loads the topics' metadata at once, so a topic that
     // does not exist (and is not auto-created) fails it; before connect, `run` does it.
+    fromBeginning = Boolean(fromBeginning)
     if (engine) await call(engine.subscribe(names, fromBeginning))
     for (const name of names) {
       subscriptions = subscriptions.filter(s => s.topic !== name).concat({ topic: name, fromBeginning })
@@ -210,7 +263,7 @@ const createConsumer = ({ config, logger, options }) => {
   }
 
   const commitIsDue = () => {
-    const { autoCommitInterval = null, autoCommitThreshold = null } = runOptions
+    const { autoCommitInterval, autoCommitThreshold } = runOptions
     if (autoCommitInterval != null && Date.now() >= lastCommit + autoCommitInterval) return true
     if (autoCommitThreshold == null) return false
     let count = uncommittedElsewhere
@@ -259,7 +312,7 @@ const createConsumer = ({ config, logger, options }) => {
     const stale = seeked.size > 0 && seeked.has(key)
     if (!running || stale || (pausedSet.size > 0 && pausedSet.has(key))) return settled(entry, key, false)
     inFlight.set(key, entry)
-    const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = runOptions
+    const { autoCommit, autoCommitInterval, autoCommitThreshold } = runOptions
     const instrumented = emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
     const payload = instrumented ? batchPayload(nativeBatch, 0, 0) : null
     const started = Date.now()
@@ -301,8 +354,8 @@ const createConsumer = ({ config, logger, options }) => {
     const first = offsets[0]
     const entry = { topic, partition, first, next: null, committed: null }
     inFlight.set(key, entry)
-    const { eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit = true } = runOptions
-    const { autoCommitInterval = null, autoCommitThreshold = null } = runOptions
+    const { eachMessage, eachBatch, eachBatchAutoResolve, autoCommit } = runOptions
+    const { autoCommitInterval, autoCommitThreshold } = runOptions
     const commitsMidBatch = autoCommit && (autoCommitInterval != null || autoCommitThreshold != null)
     const isPaused = () => pausedSet.size > 0 && pausedSet.has(key)
     // Batches reach the handler at most maxBytesPerPartition long, as a Kafka broker returns
@@ -460,14 +513,18 @@ const createConsumer = ({ config, logger, options }) => {
   const start = async () => {
     running = true
     for (const { topic, fromBeginning } of subscriptions) await call(engine.subscribe([topic], fromBeginning))
-    const { autoCommit = true, partitionsConsumedConcurrently = 1 } = runOptions
+    const { autoCommit, partitionsConsumedConcurrently } = runOptions
     // `undefined`, not null: the binding reads absent options as undefined.
     const protocols = nativeRoundRobin
       ? undefined
       : assigners.map(a => a.protocol({ topics: subscriptions.map(s => s.topic) }))
     await call(
       engine.run(
-        { autoCommit, partitionsConsumedConcurrently, protocols },
+        {
+          autoCommit: Boolean(autoCommit),
+          partitionsConsumedConcurrently: concurrency(partitionsConsumedConcurrently),
+          protocols,
+        },
         onBatch,
         onEvent,
         nativeRoundRobin ? undefined : onAssign
@@ -481,12 +538,15 @@ const createConsumer = ({ config, logger, options }) => {
       return
     }
     if (!engine) throw new KafkaJSError('The consumer is not connected')
-    runOptions = opts
+    runOptions = defaults.withDefaults(defaults.run, opts)
+    concurrency(runOptions.partitionsConsumedConcurrently)
+    groupInitialized = true
     await start()
   }
 
   const stop = async () => {
     running = false
+    groupInitialized = false
     if (restartTimer) clearTimeout(restartTimer)
     restartTimer = null
     if (engine) await call(engine.stop())
@@ -495,6 +555,7 @@ const createConsumer = ({ config, logger, options }) => {
 
   const disconnect = async () => {
     running = false
+    groupInitialized = false
     if (restartTimer) clearTimeout(restartTimer)
     restartTimer = null
     if (engine) {
@@ -504,23 +565,33 @@ const createConsumer = ({ config, logger, options }) => {
     emit(events.DISCONNECT)
   }
 
+  const notInitialized = () =>
+    new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+
+  // Partitions no topic can have (1.5, 2 ** 32) KafkaJS keeps and never meets; the engine is not
+  // told of them.
   const pausedSet = new Set()
-  const expand = topicPartitions =>
-    topicPartitions.flatMap(({ topic, partitions }) => {
-      if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
-      return (partitions || assignment[topic] || []).map(partition => ({ topic, partition }))
-    })
+  const expand = (topicPartitions, verb) => {
+    checkTopicPartitions(topicPartitions, verb)
+    if (!groupInitialized) throw notInitialized()
+    return Array.from(topicPartitions).flatMap(({ topic, partitions }) =>
+      (partitions || assignment[topic] || [])
+        .map(partitionOrNull)
+        .filter(partition => partition !== null)
+        .map(partition => ({ topic: String(topic), partition }))
+    )
+  }
 
   const pause = (topicPartitions = []) => {
-    const tps = expand(topicPartitions)
+    const tps = expand(topicPartitions, 'pause')
     for (const { topic, partition } of tps) pausedSet.add(tpKey(topic, partition))
-    if (engine) engine.pause(tps)
+    engine.pause(tps)
   }
 
   const resume = (topicPartitions = []) => {
-    const tps = expand(topicPartitions)
+    const tps = expand(topicPartitions, 'resume')
     for (const { topic, partition } of tps) pausedSet.delete(tpKey(topic, partition))
-    if (engine) engine.resume(tps)
+    engine.resume(tps)
   }
 
   const paused = () => {
@@ -537,21 +608,35 @@ const createConsumer = ({ config, logger, options }) => {
     if (isNaN(partition)) {
       throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${partition}`)
     }
-    if (offset == null || !/^-?\d+$/.test(String(offset))) {
-      throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${offset}`)
-    }
-    if (!running) {
-      throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
-    }
-    seeked.add(tpKey(topic, Number(partition)))
-    engine.seek(topic, Number(partition), String(offset))
+    const seekOffset = checkOffset(offset, SPECIAL_OFFSETS)
+    if (!running) throw notInitialized()
+    const seekPartition = partitionOrNull(partition)
+    if (seekPartition === null) return
+    seeked.add(tpKey(topic, seekPartition))
+    engine.seek(String(topic), seekPartition, seekOffset)
   }
 
+  // Checked as KafkaJS checks them, then written as it writes them (the partition an INT32).
   const commitOffsets = async (topicPartitions = []) => {
-    const offsets = topicPartitions.map(({ topic, partition, offset }) => ({
-      topic,
-      partition: Number(partition),
-      offset: String(offset),
+    if (!Array.isArray(topicPartitions)) throw new TypeError('topicPartitions.reduce is not a function')
+    const checked = topicPartitions.map(({ topic, partition, offset, metadata = null }) => {
+      if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
+      if (isNaN(partition)) {
+        throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${partition}`)
+      }
+      const commitOffset = checkOffset(offset)
+      if (metadata !== null && typeof metadata !== 'string') {
+        throw new KafkaJSNonRetriableError(
+          `Invalid offset metadata, expected string or null, received ${metadata}`
+        )
+      }
+      return { topic, partition, offset: commitOffset }
+    })
+    if (!groupInitialized) throw notInitialized()
+    const offsets = checked.map(({ topic, partition, offset }) => ({
+      topic: string(topic),
+      partition: int32(partition),
+      offset,
     }))
     const committed = await call(engine.commitOffsets(offsets))
     if (committed) onEvent(committed)

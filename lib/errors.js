@@ -270,8 +270,9 @@ const classes = {
 const NATIVE_MARKER = 'kafkars-error:'
 const INTERNAL_PREFIX = 'kafkars internal error: '
 
-// napi-rs statuses for a JS argument that does not convert to the Rust type: the caller's mistake,
-// like KafkaJS's own argument validation, so non-retriable.
+// napi-rs statuses for a JS argument that does not convert to the Rust type. lib/arguments.js
+// checks every argument as KafkaJS does before it crosses, so one that still fails is a check
+// kafkars lacks: a wrong argument all the same (non-retriable), with napi-rs's error as cause.
 const ARGUMENT_STATUSES = new Set([
   'InvalidArg',
   'ObjectExpected',
@@ -388,7 +389,9 @@ const errorFromNative = err => {
     }
     return isErrorShaped(description) ? buildError(description) : internalError(err.message, err)
   }
-  if (ARGUMENT_STATUSES.has(code)) return new KafkaJSNonRetriableError(err.message)
+  if (ARGUMENT_STATUSES.has(code)) {
+    return new KafkaJSNonRetriableError(`${INTERNAL_PREFIX}${err.message}`, { cause: err })
+  }
   if (INTERNAL_STATUSES.has(code)) return internalError(err.message, err)
   return err
 }

@@ -5,19 +5,39 @@ const { native, retryOptions, nativeClientOptions, call } = require('./client')
 const { createInstrumentation } = require('./events')
 const { NATIVE_KIND } = require('./partitioners')
 const { encodeSends, decodeResults, timestampOf } = require('./wire')
-const { KafkaJSError, KafkaJSNonRetriableError, errorFromNative } = require('./errors')
+const assert = require('node:assert')
+const defaults = require('./defaults')
+const {
+  int16,
+  int32,
+  string,
+  isString,
+  checkRecordBytes,
+  checkHeaderValue,
+  long,
+  elapsedLimit,
+  invalidTopic,
+  partitionOrNull,
+} = require('./arguments')
+const {
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSGroupCoordinatorNotFound,
+  errorFromNative,
+} = require('./errors')
 
-const INT32_MAX = 0x7fffffff
 const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DISCONNECTED: 'disconnected' }
 
-// KafkaJS's argument checks, in its order: topics, then per topic the messages array, values,
-// and (ours) timestamps and partitions. Plain loops: this runs for every send.
+// KafkaJS's own checks of a send, in its order: topics, then per topic the messages array and
+// values. Plain loops: this runs for every send.
 const checkTopicMessages = topicMessages => {
+  if (!Array.isArray(topicMessages)) throw new TypeError('topicMessages.some is not a function')
   for (const { topic } of topicMessages) if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic`)
   for (const { topic, messages } of topicMessages) {
     if (!messages) {
       throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
     }
+    if (!Array.isArray(messages)) throw new TypeError('messages.find is not a function')
     for (const m of messages) {
       if (m.value === undefined) {
         throw new KafkaJSNonRetriableError(
@@ -25,23 +45,74 @@ const checkTopicMessages = topicMessages => {
         )
       }
     }
-    for (const m of messages) {
-      if (m.timestamp != null && !Number.isInteger(timestampOf(m.timestamp))) {
-        throw new KafkaJSNonRetriableError(`Invalid message timestamp ${JSON.stringify(m.timestamp)}`)
-      }
+  }
+}
+
+// What KafkaJS's encoder refuses: the topic it puts into the metadata request (its retrier
+// wraps what the broker answers), then each record's key, value and headers, and the batch's
+// timestamps; and (kafkars') partitions. One pass per message: this runs for every send.
+const checkRecords = topicMessages => {
+  for (const { topic } of topicMessages) {
+    if (typeof topic !== 'string') {
+      const cause = invalidTopic()
+      throw new KafkaJSNonRetriableError(cause, { cause })
     }
-    // KafkaJS silently drops a message whose partition has no leader, a negative one included,
-    // and resolves without it; kafkars refuses a partition that cannot exist, and reports one
-    // the topic lacks once retries are spent, rather than lose the message unsaid.
+  }
+  for (const { messages } of topicMessages) {
     for (const m of messages) {
-      if (m.partition == null) continue
-      const partition = Number(m.partition)
-      if (!Number.isInteger(partition) || partition < 0 || partition > INT32_MAX) {
-        throw new KafkaJSNonRetriableError(`Invalid partition ${JSON.stringify(m.partition)}`)
+      checkRecordBytes(m.key, 'key')
+      checkRecordBytes(m.value, 'value')
+      const { headers, timestamp, partition } = m
+      if (headers !== undefined) {
+        for (const key of Object.keys(headers)) {
+          const value = headers[key]
+          if (Array.isArray(value)) value.forEach(checkHeaderValue)
+          else checkHeaderValue(value)
+        }
+      }
+      if (timestamp != null) {
+        long(timestamp)
+        // KafkaJS writes a NaN or infinite timestamp as 0 (1970); kafkars refuses it.
+        if (!Number.isInteger(timestampOf(timestamp))) {
+          throw new KafkaJSNonRetriableError(`Invalid message timestamp ${String(timestamp)}`)
+        }
+      }
+      // KafkaJS silently drops a message whose partition has no leader, a negative one
+      // included, and resolves without it; kafkars refuses a partition that cannot exist, and
+      // reports one the topic lacks once retries are spent, rather than lose the message unsaid.
+      if (partition != null && partitionOrNull(partition) === null) {
+        throw new KafkaJSNonRetriableError(`Invalid partition ${JSON.stringify(partition)}`)
       }
     }
   }
 }
+
+// KafkaJS looks the codec up by `compression` as a key of CompressionTypes' values; for any
+// other its encoder throws a TypeError.
+const COMPRESSIONS = ['0', '1', '2', '3', '4']
+const compressionOf = compression => {
+  if (!COMPRESSIONS.includes(String(compression))) {
+    throw new TypeError(`Compression type ${String(compression)} is not one of CompressionTypes (0 to 4)`)
+  }
+  return Number(compression)
+}
+
+// KafkaJS writes `acks` and `timeout` into the request as its encoder does (Node's RangeError out
+// of range). An `acks` that writes 0 but is not 0 (null, 'abc') makes KafkaJS wait for an answer
+// the broker never sends; kafkars refuses it.
+const acksOf = acks => {
+  const written = int16(acks)
+  if (written === 0 && acks !== 0) {
+    throw new KafkaJSNonRetriableError(`Invalid acks ${String(acks)}, expected -1, 0 or 1`)
+  }
+  return written
+}
+
+// KafkaJS loads a send's topics before its retrier's try, so what the broker answers for a
+// topic's name reaches the caller wrapped, as that retrier wraps a non-retriable error.
+const asSendError = e =>
+  e.type === 'INVALID_TOPIC_EXCEPTION' ? new KafkaJSNonRetriableError(e, { cause: e }) : e
+const sendError = message => asSendError(errorFromNative({ message }))
 
 // One turn's sends: each request with its promise's resolve and reject, in parallel arrays
 // rather than an object per send.
@@ -57,24 +128,16 @@ class Queued {
   }
 }
 
-// KafkaJS writes `acks` and `timeout` into the request as they are, so a value out of range
-// fails that send with Node's own RangeError; Node's writer throws the same one here.
-const RANGE_CHECK = Buffer.alloc(4)
-const checkRequestFields = (acks, timeout) => {
-  if (acks > 0x7fff || acks < -0x8000) RANGE_CHECK.writeInt16BE(acks)
-  if (timeout > INT32_MAX || timeout < -INT32_MAX - 1) RANGE_CHECK.writeInt32BE(timeout)
-}
-
 const createProducer = ({ config, logger, options }) => {
   const {
     createPartitioner,
-    allowAutoTopicCreation = true,
-    idempotent = false,
+    allowAutoTopicCreation,
+    idempotent,
     transactionalId,
-    transactionTimeout = 60000,
+    transactionTimeout,
     maxInFlightRequests,
-    metadataMaxAge = 300000,
-  } = options
+    metadataMaxAge,
+  } = defaults.withDefaults(defaults.producer, options)
   // As KafkaJS: an idempotent producer retries without end unless told otherwise.
   const retry = options.retry || (idempotent ? { retries: Number.MAX_SAFE_INTEGER } : undefined)
   if (idempotent && retry.retries < 1) {
@@ -114,10 +177,10 @@ const createProducer = ({ config, logger, options }) => {
     const sends = turns.get(turn)
     turns.delete(turn)
     if (turns.size === 0) idle()
-    if (error != null) return sends.fail(errorFromNative({ message: error }))
+    if (error != null) return sends.fail(sendError(error))
     const { resolves, rejects } = sends
     decodeResults(buf, sends.requests, (i, results, error) =>
-      error === undefined ? resolves[i](results) : rejects[i](errorFromNative({ message: error }))
+      error === undefined ? resolves[i](results) : rejects[i](sendError(error))
     )
   }
   const flushQueued = () => {
@@ -128,7 +191,7 @@ const createProducer = ({ config, logger, options }) => {
       encoded = encodeSends(sends.requests)
     } catch (e) {
       // sendBatch checked every field; this is a bug, and it must not take the process down.
-      return sends.fail(new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`))
+      return sends.fail(new KafkaJSNonRetriableError(`Cannot encode the sends: ${e.message}`, { cause: e }))
     }
     const turn = (lastTurn = (lastTurn + 1) >>> 0)
     try {
@@ -155,18 +218,34 @@ const createProducer = ({ config, logger, options }) => {
     })
   }
 
+  // KafkaJS writes the transactional id and timeout into InitProducerId: an idempotent producer
+  // at connect, a transactional one at its first transaction(). An id that does not encode makes
+  // the lookup of its coordinator fail; the engine is then told of no transactional id at all.
+  const nativeTransactionalId = isString(transactionalId) ? transactionalId : undefined
+  const checkTransactionTimeout = () => int32(transactionTimeout)
+  const nativeTransactionTimeout = () => {
+    try {
+      return checkTransactionTimeout()
+    } catch {
+      return defaults.producer.transactionTimeout
+    }
+  }
+
   const connect = async () => {
+    if (idempotent && !transactionalId) checkTransactionTimeout()
     engine = new native.NativeProducer(
       await nativeClientOptions(config),
       {
-        allowAutoTopicCreation,
+        allowAutoTopicCreation: Boolean(allowAutoTopicCreation),
         partitioner,
         retry: retryOptions(config.retry, retry),
-        maxInFlightRequests: maxInFlightRequests > 0 ? maxInFlightRequests : undefined,
-        metadataMaxAge,
-        idempotent,
-        transactionalId: transactionalId == null ? undefined : String(transactionalId),
-        transactionTimeout,
+        // KafkaJS lets a request out while fewer than this many are in flight.
+        maxInFlightRequests:
+          maxInFlightRequests > 0 ? Math.min(Math.ceil(maxInFlightRequests), 0xffffffff) : undefined,
+        metadataMaxAge: elapsedLimit(metadataMaxAge),
+        idempotent: Boolean(idempotent),
+        transactionalId: nativeTransactionalId,
+        transactionTimeout: nativeTransactionTimeout(),
       },
       settleTurn
     )
@@ -194,7 +273,12 @@ const createProducer = ({ config, logger, options }) => {
     }
   }
 
-  const submit = (topicMessages = [], acks = -1, timeout = 30000, compression = 0) => {
+  const submit = (
+    topicMessages = [],
+    acks = defaults.send.acks,
+    timeout = defaults.send.timeout,
+    compression = defaults.send.compression
+  ) => {
     checkTopicMessages(topicMessages)
     if (status === CONNECTION.DISCONNECTING) {
       throw new KafkaJSNonRetriableError(
@@ -202,10 +286,10 @@ const createProducer = ({ config, logger, options }) => {
       )
     }
     if (status === CONNECTION.DISCONNECTED) throw new KafkaJSError('The producer is disconnected')
-    acks = Number(acks)
-    timeout = Number(timeout)
-    compression = Number(compression)
-    checkRequestFields(acks, timeout)
+    checkRecords(topicMessages)
+    compression = compressionOf(compression)
+    acks = acksOf(acks)
+    timeout = int32(timeout)
     if (customPartitioner) {
       return partitionInJs(topicMessages).then(batch =>
         enqueue({ topicMessages: batch, acks, timeout, compression })
@@ -216,7 +300,7 @@ const createProducer = ({ config, logger, options }) => {
 
   const partitionInJs = async topicMessages => {
     const topics = [...new Set(topicMessages.map(({ topic }) => topic))]
-    const metadata = await call(engine.topicMetadata(topics))
+    const metadata = await call(engine.topicMetadata(topics)).catch(e => Promise.reject(asSendError(e)))
     return topicMessages.map(({ topic, messages }) => {
       const partitionMetadata = metadata.find(t => t.name === topic).partitions
       return {
@@ -249,6 +333,12 @@ const createProducer = ({ config, logger, options }) => {
       )
     }
     if (!engine) throw new KafkaJSError('The producer is disconnected')
+    if (nativeTransactionalId === undefined) {
+      throw new KafkaJSGroupCoordinatorNotFound(
+        `Failed to find group coordinator: the transactional id ${String(transactionalId)} is not a string`
+      )
+    }
+    checkTransactionTimeout()
     await call(engine.beginTransaction())
     inTransaction = true
     let ended = false
@@ -263,12 +353,17 @@ const createProducer = ({ config, logger, options }) => {
         inTransaction = false
         ended = true
       })
-    const sendOffsets = async ({ consumerGroupId, topics = [] }) => {
+    // Checked as KafkaJS asserts and encodes them: the group id (AddOffsetsToTxn), then each
+    // topic, partition and offset (TxnOffsetCommit).
+    const sendOffsets = async ({ consumerGroupId, topics }) => {
+      assert(consumerGroupId, 'Missing consumerGroupId')
+      assert(topics, 'Missing offset topics')
+      string(consumerGroupId)
       const offsets = topics.flatMap(({ topic, partitions }) =>
         partitions.map(({ partition, offset }) => ({
-          topic,
-          partition: Number(partition),
-          offset: String(offset),
+          topic: string(topic),
+          partition: int32(partition),
+          offset: String(long(offset)),
         }))
       )
       await call(engine.sendOffsets(consumerGroupId, offsets))

@@ -4,10 +4,9 @@
 
 const isBuffer = Buffer.isBuffer
 
-// Keys, values and header values: null (or undefined) stays null, a Buffer is its bytes,
-// anything else its string's UTF-8, as KafkaJS encodes them.
-const bytesLength = v =>
-  v == null ? 0 : isBuffer(v) ? v.length : Buffer.byteLength(typeof v === 'string' ? v : String(v))
+// Keys, values and header values, checked by sendBatch to be strings, Buffers or null (or
+// undefined): null stays null, a Buffer is its bytes, a string its UTF-8.
+const bytesLength = v => (v == null ? 0 : isBuffer(v) ? v.length : Buffer.byteLength(v))
 
 // Topic names repeat send after send, so their UTF-8 is kept (up to a bound) rather than
 // measured and encoded each time.
@@ -16,7 +15,7 @@ const topicBytes = topic => {
   let bytes = topicCache.get(topic)
   if (bytes === undefined) {
     if (topicCache.size >= 1024) topicCache.clear()
-    bytes = Buffer.from(String(topic))
+    bytes = Buffer.from(topic)
     topicCache.set(topic, bytes)
   }
   return bytes
@@ -116,15 +115,16 @@ class Writer {
       this.at += v.length
       return
     }
-    this.string(typeof v === 'string' ? v : String(v))
+    this.string(v)
   }
 }
 
 const timestampOf = t => (t == null ? NaN : Number(t))
 
 /**
- * The Buffer `NativeProducer.sendEncoded` takes. Messages must already be checked: a value
- * present, a timestamp (when set) an integer.
+ * The Buffer `NativeProducer.sendEncoded` takes. Messages must already be checked: topics
+ * strings, keys, values and header values strings, Buffers or null, timestamps (when set)
+ * integers.
  * @param requests `{ topicMessages, acks, timeout, compression }` per send
  */
 const encodeSends = requests => {
