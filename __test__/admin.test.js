@@ -56,3 +56,20 @@ describe('admin', () => {
     expect(await admin.listTopics()).not.toContain(topic)
   })
 })
+
+test('admin calls before connect() connect on demand, without the CONNECT event, as in KafkaJS', async () => {
+  const admin = newKafka().admin()
+  const connects = []
+  admin.on(admin.events.CONNECT, () => connects.push(Date.now()))
+  const topic = unique('on-demand')
+  try {
+    await admin.createTopics({ topics: [{ topic }] })
+    expect(await admin.listTopics()).toContain(topic)
+    expect(connects).toEqual([])
+    // connect() afterwards still connects, and says so.
+    await admin.connect()
+    expect(connects).toHaveLength(1)
+  } finally {
+    await admin.disconnect()
+  }
+})

@@ -11,24 +11,38 @@ const LONG = /^-?\d+$/
 const createAdmin = ({ config, logger, options }) => {
   const adminLogger = logger.namespace('Admin')
   const { events, emitter, on, observeRequests } = createInstrumentation('admin', adminLogger)
-  let engine = null
+  // The engine, connected, once anything asked for it. KafkaJS's admin connects on demand: a
+  // call before connect() connects first (without the CONNECT event, which connect() emits).
+  let ready = null
 
-  const connected = () => {
-    if (!engine) throw new KafkaJSNonRetriableError('The admin client is not connected')
-    return engine
-  }
-
-  const connect = async () => {
-    engine = new native.NativeAdmin(
+  const open = async () => {
+    const engine = new native.NativeAdmin(
       await nativeClientOptions(config),
       retryOptions(config.retry, options.retry)
     )
     observeRequests(engine)
     await call(engine.connect())
+    return engine
+  }
+
+  const connected = () => {
+    ready =
+      ready ||
+      open().catch(e => {
+        ready = null
+        throw e
+      })
+    return ready
+  }
+
+  const connect = async () => {
+    await connected()
     emitter.emit(events.CONNECT)
   }
 
   const disconnect = async () => {
+    const engine = ready && (await ready.catch(() => null))
+    ready = null
     if (engine) await call(engine.disconnect())
     emitter.emit(events.DISCONNECT)
   }
@@ -56,7 +70,7 @@ const createAdmin = ({ config, logger, options }) => {
         configEntries: configEntries || [],
       })
     )
-    return call(connected().createTopics(request, Boolean(validateOnly), int32(timeout), Boolean(waitForLeaders)))
+    return call((await connected()).createTopics(request, Boolean(validateOnly), int32(timeout), Boolean(waitForLeaders)))
   }
 
   const deleteTopics = async ({ topics, timeout = 5000 }) => {
@@ -66,7 +80,7 @@ const createAdmin = ({ config, logger, options }) => {
     if (topics.filter(topic => typeof topic !== 'string').length > 0) {
       throw new KafkaJSNonRetriableError('Invalid topics array, the names must be a valid string')
     }
-    await call(connected().deleteTopics(topics, int32(timeout)))
+    await call((await connected()).deleteTopics(topics, int32(timeout)))
   }
 
   const fetchTopicMetadata = async ({ topics = [] } = {}) => {
@@ -76,14 +90,14 @@ const createAdmin = ({ config, logger, options }) => {
         if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
       }
     }
-    return { topics: await call(connected().fetchTopicMetadata(topics && topics.length ? topics : null)) }
+    return { topics: await call((await connected()).fetchTopicMetadata(topics && topics.length ? topics : null)) }
   }
 
   const fetchTopicOffsets = async topic => {
     if (!topic || typeof topic !== 'string') {
       throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
     }
-    return call(connected().fetchTopicOffsets(topic))
+    return call((await connected()).fetchTopicOffsets(topic))
   }
 
   const fetchOffsets = async ({ groupId, topics, resolveOffsets = false }) => {
@@ -93,7 +107,7 @@ const createAdmin = ({ config, logger, options }) => {
     checkGroupId(groupId)
     if (topics.some(topic => typeof topic !== 'string')) throw invalidTopic()
     // No topics: every topic the group has committed offsets for, as KafkaJS asks for them.
-    let committed = await call(connected().fetchOffsets(groupId, topics.length ? topics : null))
+    let committed = await call((await connected()).fetchOffsets(groupId, topics.length ? topics : null))
     if (resolveOffsets) committed = await Promise.all(committed.map(resolveCommitted(groupId)))
     return committed.map(({ topic, partitions }) => ({
       topic,
@@ -137,11 +151,11 @@ const createAdmin = ({ config, logger, options }) => {
       )
     }
     const request = topicPartitions.map(({ topic, count, assignments }) => ({ topic, count, assignments }))
-    await call(connected().createPartitions(request, !!validateOnly, timeout))
+    await call((await connected()).createPartitions(request, !!validateOnly, timeout))
   }
 
   const describeCluster = async () => {
-    const { brokers, controller, clusterId } = await call(connected().describeCluster())
+    const { brokers, controller, clusterId } = await call((await connected()).describeCluster())
     return { brokers, controller: controller ?? null, clusterId: clusterId ?? null }
   }
 
@@ -150,7 +164,7 @@ const createAdmin = ({ config, logger, options }) => {
       throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
     }
     const at = timestamp == null ? null : String(timestamp)
-    return call(connected().fetchTopicOffsetsByTimestamp(topic, at))
+    return call((await connected()).fetchTopicOffsetsByTimestamp(topic, at))
   }
 
   // KafkaJS seeks a consumer of the group to each offset; its checks come from `consumer.seek`.
@@ -171,20 +185,20 @@ const createAdmin = ({ config, logger, options }) => {
     if (!partitions || partitions.length === 0) {
       throw new KafkaJSNonRetriableError(`Invalid partitions`)
     }
-    await call(connected().setOffsets(groupId, topic, seekEntries(partitions)))
+    await call((await connected()).setOffsets(groupId, topic, seekEntries(partitions)))
   }
 
   const resetOffsets = async ({ groupId, topic, earliest = false }) => {
     if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${groupId}`)
     if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
-    await call(connected().resetOffsets(groupId, topic, !!earliest))
+    await call((await connected()).resetOffsets(groupId, topic, !!earliest))
   }
 
-  const listGroups = async () => ({ groups: await call(connected().listGroups()) })
+  const listGroups = async () => ({ groups: await call((await connected()).listGroups()) })
 
   // KafkaJS maps over `groupIds` first: anything but an array fails with its TypeError.
   const describeGroups = async groupIds => ({
-    groups: await call(connected().describeGroups(groupIds.map(groupId => groupId))),
+    groups: await call((await connected()).describeGroups(groupIds.map(groupId => groupId))),
   })
 
   const deleteGroups = async groupIds => {
@@ -196,7 +210,7 @@ const createAdmin = ({ config, logger, options }) => {
     if (invalidGroupId) {
       throw new KafkaJSNonRetriableError(`Invalid groupId name: ${JSON.stringify(invalidGroupId)}`)
     }
-    return call(connected().deleteGroups(groupIds))
+    return call((await connected()).deleteGroups(groupIds))
   }
 
   const deleteTopicRecords = async ({ topic, partitions }) => {
@@ -218,7 +232,7 @@ const createAdmin = ({ config, logger, options }) => {
         )
       }
     }
-    await call(connected().deleteTopicRecords(topic, seekEntries(partitions)))
+    await call((await connected()).deleteTopicRecords(topic, seekEntries(partitions)))
   }
 
   const validConfigResources = resources => {
@@ -252,7 +266,7 @@ const createAdmin = ({ config, logger, options }) => {
       )
     }
     const request = resources.map(({ type, name, configNames }) => ({ type, name, configNames }))
-    const described = await call(connected().describeConfigs(request, !!includeSynonyms))
+    const described = await call((await connected()).describeConfigs(request, !!includeSynonyms))
     return {
       resources: described.map(r => ({
         errorCode: r.errorCode,
@@ -298,7 +312,7 @@ const createAdmin = ({ config, logger, options }) => {
       name,
       configEntries: configEntries.map(({ name, value }) => ({ name, value })),
     }))
-    const altered = await call(connected().alterConfigs(request, !!validateOnly))
+    const altered = await call((await connected()).alterConfigs(request, !!validateOnly))
     return {
       resources: altered.map(r => ({
         errorCode: r.errorCode,
@@ -348,7 +362,7 @@ const createAdmin = ({ config, logger, options }) => {
       throw new KafkaJSNonRetriableError('Invalid ACL array, the resourceNames have to be a valid string')
     }
     checkAclTypes(acl)
-    await call(connected().createAcls(acl.map(aclRequest)))
+    await call((await connected()).createAcls(acl.map(aclRequest)))
     return true
   }
 
@@ -376,7 +390,7 @@ const createAdmin = ({ config, logger, options }) => {
     if (!values(enums.AclResourceTypes).includes(resourceType)) {
       throw new KafkaJSNonRetriableError(`Invalid resource type ${resourceType}`)
     }
-    const resources = await call(connected().describeAcls(aclRequest(filter)))
+    const resources = await call((await connected()).describeAcls(aclRequest(filter)))
     return { resources }
   }
 
@@ -396,7 +410,7 @@ const createAdmin = ({ config, logger, options }) => {
       throw new KafkaJSNonRetriableError('Invalid ACL Filter array, the resourceNames have to be a valid string')
     }
     checkAclTypes(filters)
-    const responses = await call(connected().deleteAcls(filters.map(aclRequest)))
+    const responses = await call((await connected()).deleteAcls(filters.map(aclRequest)))
     return {
       filterResponses: responses.map(({ errorCode, errorMessage, matchingAcls }) => ({
         errorCode,
@@ -446,7 +460,7 @@ const createAdmin = ({ config, logger, options }) => {
       topic,
       partitionAssignment: partitionAssignment.map(({ partition, replicas }) => ({ partition, replicas })),
     }))
-    await call(connected().alterPartitionReassignments(request, timeout))
+    await call((await connected()).alterPartitionReassignments(request, timeout))
   }
 
   const listPartitionReassignments = async ({ topics = null, timeout = 5000 }) => {
@@ -465,7 +479,7 @@ const createAdmin = ({ config, logger, options }) => {
       }
     }
     const request = topics && topics.map(({ topic, partitions }) => ({ topic, partitions }))
-    return { topics: await call(connected().listPartitionReassignments(request, timeout)) }
+    return { topics: await call((await connected()).listPartitionReassignments(request, timeout)) }
   }
 
   return {
@@ -474,7 +488,7 @@ const createAdmin = ({ config, logger, options }) => {
     createTopics,
     deleteTopics,
     createPartitions,
-    listTopics: () => call(connected().listTopics()),
+    listTopics: async () => call((await connected()).listTopics()),
     fetchTopicMetadata,
     describeCluster,
     fetchTopicOffsets,
