@@ -82,6 +82,33 @@ const consumeMessages = async ({ topic, count, groupId = unique('group'), consum
   return received
 }
 
+/**
+ * Creates a topic, sends `value` to it and reads it back in a new group, all through `kafka`
+ * (a client configured as the test needs: TLS, SASL…); returns the values read.
+ */
+const roundTrip = async (kafka, value) => {
+  const topic = unique('round-trip')
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic }] })
+  await admin.disconnect()
+  const producer = kafka.producer()
+  await producer.connect()
+  await producer.send({ topic, messages: [{ key: 'k', value }] })
+  await producer.disconnect()
+  const consumer = kafka.consumer({ groupId: unique('round-trip-group') })
+  const received = []
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value.toString()) })
+  try {
+    await waitFor(() => received.length === 1, { what: `"${value}" read back from ${topic}` })
+  } finally {
+    await consumer.disconnect()
+  }
+  return received
+}
+
 module.exports = {
   client,
   clientName,
@@ -95,4 +122,5 @@ module.exports = {
   committedOffset,
   waitFor,
   consumeMessages,
+  roundTrip,
 }

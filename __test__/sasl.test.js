@@ -4,7 +4,7 @@
 const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
 const { makeCertificates } = require('../scripts/certificates')
-const { client, isKafkars, unique, waitFor } = require('./helpers')
+const { client, isKafkars, roundTrip: sharedRoundTrip } = require('./helpers')
 
 const USER = 'alice'
 const PASSWORD = 'alice-secret'
@@ -49,30 +49,7 @@ describeWithKafka('SASL against Apache Kafka (needs Java)', () => {
     return new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING, ...config })
   }
 
-  /** Creates a topic, sends to it and reads it back in a group, all authenticated. */
-  const roundTrip = async (broker, config) => {
-    const k = kafka(broker, config)
-    const topic = unique('sasl')
-    const admin = k.admin()
-    await admin.connect()
-    await admin.createTopics({ topics: [{ topic }] })
-    await admin.disconnect()
-    const producer = k.producer()
-    await producer.connect()
-    await producer.send({ topic, messages: [{ value: 'authenticated' }] })
-    await producer.disconnect()
-    const consumer = k.consumer({ groupId: unique('sasl-group') })
-    const received = []
-    await consumer.connect()
-    await consumer.subscribe({ topic, fromBeginning: true })
-    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value.toString()) })
-    try {
-      await waitFor(() => received.length === 1, { what: 'the message sent authenticated' })
-    } finally {
-      await consumer.disconnect()
-    }
-    return received
-  }
+  const roundTrip = (broker, config) => sharedRoundTrip(kafka(broker, config), 'authenticated')
 
   const connectError = async (broker, config) => {
     const admin = kafka(broker, { retry: { retries: 0 }, ...config }).admin()

@@ -4,7 +4,7 @@
 const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
 const { makeCertificates } = require('../scripts/certificates')
-const { client, isKafkars, unique, waitFor, brokers } = require('./helpers')
+const { client, isKafkars, roundTrip: sharedRoundTrip, brokers } = require('./helpers')
 
 // Apache Kafka's listeners are the real thing; a machine without Java has no broker to test on.
 const describeWithKafka = hasJava() ? describe : describe.skip
@@ -39,30 +39,7 @@ describeWithKafka('TLS against Apache Kafka (needs Java)', () => {
     return new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING, ssl, ...config })
   }
 
-  /** Creates a topic, sends to it and reads it back in a group, all over `ssl`. */
-  const roundTrip = async (broker, ssl) => {
-    const k = kafka(broker, ssl)
-    const topic = unique('tls')
-    const admin = k.admin()
-    await admin.connect()
-    await admin.createTopics({ topics: [{ topic }] })
-    await admin.disconnect()
-    const producer = k.producer()
-    await producer.connect()
-    await producer.send({ topic, messages: [{ key: 'k', value: 'over TLS' }] })
-    await producer.disconnect()
-    const consumer = k.consumer({ groupId: unique('tls-group') })
-    const received = []
-    await consumer.connect()
-    await consumer.subscribe({ topic, fromBeginning: true })
-    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value.toString()) })
-    try {
-      await waitFor(() => received.length === 1, { what: 'the message sent over TLS' })
-    } finally {
-      await consumer.disconnect()
-    }
-    return received
-  }
+  const roundTrip = (broker, ssl) => sharedRoundTrip(kafka(broker, ssl), 'over TLS')
 
   /** What `admin.connect()` over `ssl` rejects with, unwrapped from retries. */
   const connectError = async (broker, ssl, config = {}) => {

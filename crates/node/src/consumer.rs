@@ -17,6 +17,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Result, Status};
 use napi_derive::napi;
 
+use crate::admin::GroupDescriptionOutput;
 use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
 use crate::error::{quote, to_json, to_napi};
@@ -149,26 +150,6 @@ pub struct MemberInput {
 pub struct AssignmentInput {
     pub member_id: String,
     pub member_assignment: Buffer,
-}
-
-#[napi(object)]
-pub struct GroupMemberOutput {
-    pub member_id: String,
-    pub client_id: String,
-    pub client_host: String,
-    pub member_metadata: Buffer,
-    pub member_assignment: Buffer,
-}
-
-/// KafkaJS's `GroupDescription`.
-#[napi(object)]
-pub struct GroupDescriptionOutput {
-    pub error_code: i32,
-    pub group_id: String,
-    pub state: String,
-    pub protocol_type: String,
-    pub protocol: String,
-    pub members: Vec<GroupMemberOutput>,
 }
 
 type BatchCallback =
@@ -586,24 +567,7 @@ impl NativeConsumer {
     #[napi]
     pub async fn describe_group(&self) -> Result<GroupDescriptionOutput> {
         let group = self.consumer.describe_group().await.map_err(to_napi)?;
-        Ok(GroupDescriptionOutput {
-            error_code: group.error_code as i32,
-            group_id: group.group_id,
-            state: group.state,
-            protocol_type: group.protocol_type,
-            protocol: group.protocol,
-            members: group
-                .members
-                .into_iter()
-                .map(|m| GroupMemberOutput {
-                    member_id: m.member_id,
-                    client_id: m.client_id,
-                    client_host: m.client_host,
-                    member_metadata: m.member_metadata.to_vec().into(),
-                    member_assignment: m.member_assignment.to_vec().into(),
-                })
-                .collect(),
-        })
+        Ok(group.into())
     }
 
     /// Commits; returns the COMMIT_OFFSETS event for JavaScript to emit before resolving.

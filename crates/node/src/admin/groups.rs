@@ -23,6 +23,7 @@ pub struct GroupMemberOutput {
     pub member_assignment: Buffer,
 }
 
+/// KafkaJS's `GroupDescription`.
 #[napi(object)]
 pub struct GroupDescriptionOutput {
     pub error_code: i32,

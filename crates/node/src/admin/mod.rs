@@ -7,6 +7,9 @@ mod groups;
 mod offsets;
 mod reassignments;
 
+/// KafkaJS's `GroupDescription`, which the consumer's describeGroup returns too.
+pub use groups::GroupDescriptionOutput;
+
 use std::sync::Arc;
 
 use kafkars_client::admin::{Admin, NewPartitions, NewTopic};
