@@ -4,7 +4,6 @@
 mod acls;
 mod configs;
 mod groups;
-mod membership;
 mod offsets;
 mod reassignments;
 mod topics;

@@ -6,10 +6,10 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::{ListOffsetsRequest, OffsetFetchRequest};
 
-use super::membership::Visit;
 use super::{describe_group, name, Admin};
 use crate::cluster::Cluster;
 use crate::config::RetryConfig;
+use crate::consumer::{group, ConsumerConfig};
 use crate::error::{Error, Result};
 use crate::retry::retry;
 
@@ -175,14 +175,26 @@ impl Admin {
             .into_iter()
             .filter(|(p, _)| partitions.contains(p))
             .collect();
+        let offsets: Vec<(String, i32, i64)> = offsets
+            .into_iter()
+            .map(|(p, offset)| (topic.to_string(), p, offset))
+            .collect();
+        // As KafkaJS's consumer does it: join the group alone, commit, leave.
+        let config = ConsumerConfig {
+            retry: self.retry,
+            ..ConsumerConfig::new(group_id)
+        };
+        let topics = [topic.to_string()];
         retry(&self.retry, |_| async {
-            let visit = Visit::join(&self.cluster, group_id, topic, &partitions).await?;
+            let mut member_id = String::new();
+            let generation =
+                group::join_and_sync(&self.cluster, &config, &mut member_id, &topics, None).await?;
             let committed = if offsets.is_empty() {
                 Ok(())
             } else {
-                visit.commit(topic, &offsets).await
+                group::commit(&self.cluster, &config, &generation, &offsets).await
             };
-            let left = visit.leave().await;
+            let left = group::leave(&self.cluster, &config, &generation).await;
             committed.and(left)
         })
         .await

@@ -4,7 +4,7 @@
 //! member its place in the group.
 
 mod assigner;
-mod group;
+pub(crate) mod group;
 mod read_replicas;
 mod runner;
 
