@@ -75,3 +75,15 @@ test('admin calls before connect() connect on demand, without the CONNECT event,
     await admin.disconnect()
   }
 })
+
+test('deleteTopics of a topic that does not exist retries, then gives up as KafkaJS does', async () => {
+  const admin = newKafka({ retry: { retries: 2, initialRetryTime: 20 } }).admin()
+  await admin.connect()
+  const error = await admin.deleteTopics({ topics: [unique('never-created')] }).catch(e => e)
+  await admin.disconnect()
+  const { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = require('./helpers').client()
+  expect(error).toBeInstanceOf(KafkaJSNumberOfRetriesExceeded)
+  expect(error.retryCount).toBe(2)
+  expect(error.cause).toBeInstanceOf(KafkaJSProtocolError)
+  expect(error.cause.type).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+})

@@ -179,18 +179,28 @@ impl Admin {
         let request = DeleteTopicsRequest::default()
             .with_timeout_ms(timeout_ms)
             .with_topic_names(topics.iter().map(|t| name(t).into()).collect());
-        let response = retry(&self.retry, |_| async {
-            let conn = self.controller().await?;
-            conn.send(&request).await
-        })
-        .await?;
-        for r in &response.responses {
-            if r.error_code != 0 {
-                let topic = r.name.as_ref().map(|n| n.as_str()).unwrap_or("");
-                return Err(Error::protocol(r.error_code).at(topic, -1));
-            }
-        }
-        Ok(())
+        // KafkaJS retries a controller that moved and a topic not known yet (metadata may lag
+        // its creation), and gives up on anything else at once.
+        retry_only(
+            &self.retry,
+            |e| {
+                matches!(
+                    e.protocol_kind(),
+                    Some("NOT_CONTROLLER" | "UNKNOWN_TOPIC_OR_PARTITION")
+                )
+            },
+            |_| async {
+                let response = self.controller().await?.send(&request).await?;
+                for r in &response.responses {
+                    if r.error_code != 0 {
+                        let topic = r.name.as_ref().map(|n| n.as_str()).unwrap_or("");
+                        return Err(Error::protocol(r.error_code).at(topic, -1));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await
     }
 
     pub async fn list_topics(&self) -> Result<Vec<String>> {
