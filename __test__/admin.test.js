@@ -87,3 +87,18 @@ test('deleteTopics of a topic that does not exist retries, then gives up as Kafk
   expect(error.cause).toBeInstanceOf(KafkaJSProtocolError)
   expect(error.cause.type).toBe('UNKNOWN_TOPIC_OR_PARTITION')
 })
+
+test('after deleteTopics, the admin goes on with other topics as if the deleted one had never been', async () => {
+  const admin = newKafka().admin()
+  await admin.connect()
+  const [gone, kept] = [unique('deleted'), unique('kept')]
+  try {
+    await admin.createTopics({ topics: [{ topic: gone }] })
+    await admin.fetchTopicOffsets(gone)
+    await admin.deleteTopics({ topics: [gone] })
+    await admin.createTopics({ topics: [{ topic: kept }] })
+    expect(await admin.fetchTopicOffsets(kept)).toEqual([expect.objectContaining({ partition: 0, offset: '0' })])
+  } finally {
+    await admin.disconnect()
+  }
+})

@@ -1,5 +1,6 @@
-// KafkaJS's `sasl` option as the engine takes it: PLAIN and SCRAM are spoken by the engine; the
-// mechanisms and hooks it does not speak yet are refused at `new Kafka`, never dropped.
+// KafkaJS's `sasl` option as the engine takes it: PLAIN, SCRAM and OAUTHBEARER are spoken by the
+// engine (which calls `oauthBearerProvider` back on each authentication); the mechanisms and
+// hooks it does not speak yet are refused at `new Kafka`, never dropped.
 const { KafkaJSNotImplemented, KafkaJSSASLAuthenticationError } = require('./errors')
 
 // KafkaJS's messages for a missing username or password, raised when connecting.
@@ -19,13 +20,33 @@ const refuseUnhonouredSasl = config => {
   if (!sasl) return
   if (sasl.authenticationProvider) throw refusal('custom SASL mechanisms ("authenticationProvider")')
   const mechanism = String(sasl.mechanism || '').toUpperCase()
-  if (!Object.hasOwn(MISSING_CREDENTIALS, mechanism)) throw refusal(`the SASL mechanism "${sasl.mechanism}"`)
+  if (mechanism !== 'OAUTHBEARER' && !Object.hasOwn(MISSING_CREDENTIALS, mechanism)) {
+    throw refusal(`the SASL mechanism "${sasl.mechanism}"`)
+  }
+}
+
+/** The user's provider, answering as the engine reads a token: extensions as a list. */
+const tokenProvider = provider => async () => {
+  const token = await provider()
+  return {
+    value: token?.value == null ? undefined : String(token.value),
+    extensions: Object.entries(token?.extensions || {}).map(([key, value]) => ({ key, value: String(value) })),
+  }
 }
 
 /** The engine's SASL options, or undefined (napi refuses null) without `sasl`. */
 const saslOptions = sasl => {
   if (!sasl) return undefined
   const mechanism = sasl.mechanism.toUpperCase()
+  if (mechanism === 'OAUTHBEARER') {
+    const { oauthBearerProvider, authorizationIdentity } = sasl
+    return {
+      mechanism,
+      authorizationIdentity: authorizationIdentity == null ? undefined : String(authorizationIdentity),
+      // Missing, the engine fails the connection with KafkaJS's error.
+      oauthBearerProvider: typeof oauthBearerProvider === 'function' ? tokenProvider(oauthBearerProvider) : undefined,
+    }
+  }
   if (sasl.username == null || sasl.password == null) {
     throw new KafkaJSSASLAuthenticationError(MISSING_CREDENTIALS[mechanism])
   }

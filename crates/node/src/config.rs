@@ -2,8 +2,14 @@
 
 use std::time::Duration;
 
-use kafkars_client::network::{SaslOptions, TlsOptions};
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, FutureExt};
+use kafkars_client::network::{OauthToken, SaslOptions, TlsOptions, TokenProvider};
 use kafkars_client::{ClientConfig, RetryConfig};
+use napi::bindgen_prelude::Promise;
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi::Status;
 use napi_derive::napi;
 
 /// KafkaJS's `retry` options, all set by the JavaScript layer.
@@ -17,7 +23,7 @@ pub struct RetryOptions {
 }
 
 /// The `Kafka` constructor's options, with the broker list already resolved.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct ClientOptions {
     pub client_id: String,
     /// Seed brokers, `host:port`.
@@ -35,19 +41,68 @@ pub struct ClientOptions {
     pub authentication_timeout: f64,
 }
 
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct SaslCredentials {
     pub mechanism: String,
-    pub username: String,
-    pub password: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub authorization_identity: Option<String>,
+    /// OAUTHBEARER's `oauthBearerProvider`, wrapped by the JavaScript layer to answer
+    /// `{ value, extensions: [{ key, value }] }`.
+    pub oauth_bearer_provider: Option<TokenCallback>,
 }
 
-impl From<&SaslCredentials> for SaslOptions {
-    fn from(s: &SaslCredentials) -> Self {
+/// An OAuth bearer token as the JavaScript layer hands it over.
+#[napi(object)]
+pub struct OauthTokenInput {
+    pub value: Option<String>,
+    pub extensions: Vec<TokenExtension>,
+}
+
+#[napi(object)]
+pub struct TokenExtension {
+    pub key: String,
+    pub value: String,
+}
+
+/// Weak: a provider never keeps Node's event loop alive on its own.
+pub type TokenCallback = ThreadsafeFunction<(), Promise<OauthTokenInput>, (), Status, false, true>;
+
+/// The user's `oauthBearerProvider`, called from the engine on each authentication.
+struct JsTokenProvider(Arc<TokenCallback>);
+
+impl TokenProvider for JsTokenProvider {
+    fn token(&self) -> BoxFuture<'static, std::result::Result<OauthToken, String>> {
+        let provider = self.0.clone();
+        async move {
+            let promise = provider
+                .call_async_catch(())
+                .await
+                .map_err(|e| e.reason.clone())?;
+            let token = promise.await.map_err(|e| e.reason.clone())?;
+            Ok(OauthToken {
+                value: token.value.unwrap_or_default(),
+                extensions: token
+                    .extensions
+                    .into_iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
+            })
+        }
+        .boxed()
+    }
+}
+
+impl From<SaslCredentials> for SaslOptions {
+    fn from(s: SaslCredentials) -> Self {
         SaslOptions {
-            mechanism: s.mechanism.clone(),
-            username: s.username.clone(),
-            password: s.password.clone(),
+            mechanism: s.mechanism,
+            username: s.username.unwrap_or_default(),
+            password: s.password.unwrap_or_default(),
+            authorization_identity: s.authorization_identity,
+            token_provider: s
+                .oauth_bearer_provider
+                .map(|p| Arc::new(JsTokenProvider(Arc::new(p))) as Arc<dyn TokenProvider>),
         }
     }
 }
@@ -90,7 +145,7 @@ impl From<&RetryOptions> for RetryConfig {
 }
 
 impl ClientOptions {
-    pub fn to_config(&self, metadata_max_age: Option<f64>) -> ClientConfig {
+    pub fn into_config(self, metadata_max_age: Option<f64>) -> ClientConfig {
         let request_timeout = if self.enforce_request_timeout {
             self.request_timeout
         } else {
@@ -105,7 +160,7 @@ impl ClientOptions {
             metadata_max_age: Duration::from_millis(metadata_max_age.unwrap_or(300_000.0) as u64),
             retry: (&self.retry).into(),
             tls: self.ssl.as_ref().map(Into::into),
-            sasl: self.sasl.as_ref().map(Into::into),
+            sasl: self.sasl.map(Into::into),
             authentication_timeout: Duration::from_millis(self.authentication_timeout as u64),
         }
     }

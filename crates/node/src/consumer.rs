@@ -425,7 +425,7 @@ pub struct NativeConsumer {
 impl NativeConsumer {
     #[napi(constructor)]
     pub fn new(client: ClientOptions, options: ConsumerOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(options.metadata_max_age));
+        let cluster = Cluster::new(client.into_config(options.metadata_max_age));
         let mut config = ConsumerConfig::new(options.group_id);
         config.session_timeout = options.session_timeout;
         config.rebalance_timeout = options.rebalance_timeout;

@@ -63,7 +63,7 @@ impl NativeProducer {
         )]
         on_results: ResultsCallback,
     ) -> Self {
-        let cluster = Cluster::new(client.to_config(options.metadata_max_age));
+        let cluster = Cluster::new(client.into_config(options.metadata_max_age));
         let partitioner = match options.partitioner.as_str() {
             "legacy" => PartitionerKind::Legacy,
             _ => PartitionerKind::Default,

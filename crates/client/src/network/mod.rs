@@ -8,5 +8,5 @@ mod versions;
 
 pub use connection::{Connection, Security};
 pub use observer::{RequestEvent, RequestInfo, RequestObserver, RequestSink};
-pub use sasl::SaslOptions;
+pub use sasl::{OauthToken, SaslOptions, TokenProvider};
 pub use tls::{Tls, TlsOptions};

@@ -1,10 +1,14 @@
 //! SASL authentication of a new connection, as KafkaJS's saslAuthenticator does it: SaslHandshake
-//! names the mechanism, then SaslAuthenticate carries its exchange — one message for PLAIN, two
-//! round trips for SCRAM (RFC 5802, over HMAC-SHA-256 or -512).
+//! names the mechanism, then SaslAuthenticate carries its exchange — one message for PLAIN and
+//! OAUTHBEARER (RFC 7628, the token from the user's provider), two round trips for SCRAM
+//! (RFC 5802, over HMAC-SHA-256 or -512).
+
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
 use kafka_protocol::protocol::StrBytes;
 use rand::distr::{Alphanumeric, SampleString};
@@ -18,6 +22,7 @@ enum Mechanism {
     Plain,
     ScramSha256,
     ScramSha512,
+    OauthBearer,
 }
 
 impl Mechanism {
@@ -27,6 +32,7 @@ impl Mechanism {
             "PLAIN" => Some(Mechanism::Plain),
             "SCRAM-SHA-256" => Some(Mechanism::ScramSha256),
             "SCRAM-SHA-512" => Some(Mechanism::ScramSha512),
+            "OAUTHBEARER" => Some(Mechanism::OauthBearer),
             _ => None,
         }
     }
@@ -36,8 +42,23 @@ impl Mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::ScramSha256 => "SCRAM-SHA-256",
             Mechanism::ScramSha512 => "SCRAM-SHA-512",
+            Mechanism::OauthBearer => "OAUTHBEARER",
         }
     }
+}
+
+/// An OAuth bearer token as KafkaJS's `oauthBearerProvider` gives it.
+#[derive(Debug, Clone, Default)]
+pub struct OauthToken {
+    pub value: String,
+    /// SASL extensions, sent as `key=value` pairs.
+    pub extensions: Vec<(String, String)>,
+}
+
+/// Where OAUTHBEARER tokens come from: asked on every authentication, as KafkaJS asks its
+/// provider (which reuses and refreshes tokens as it sees fit).
+pub trait TokenProvider: Send + Sync {
+    fn token(&self) -> BoxFuture<'static, std::result::Result<OauthToken, String>>;
 }
 
 /// KafkaJS's `sasl` option: the mechanism as the user named it, checked when connecting.
@@ -46,6 +67,9 @@ pub struct SaslOptions {
     pub mechanism: String,
     pub username: String,
     pub password: String,
+    /// OAUTHBEARER's authorization identity (`authorizationIdentity`), if any.
+    pub authorization_identity: Option<String>,
+    pub token_provider: Option<Arc<dyn TokenProvider>>,
 }
 
 impl std::fmt::Debug for SaslOptions {
@@ -66,7 +90,7 @@ fn failed(message: String) -> Error {
 pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
     let kind = Mechanism::parse(&sasl.mechanism).ok_or_else(|| {
         Error::non_retriable(format!(
-            "SASL mechanism {} is not supported by kafkars (it speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)",
+            "SASL mechanism {} is not supported by kafkars (it speaks PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER)",
             sasl.mechanism
         ))
     })?;
@@ -107,6 +131,7 @@ pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
                 .map_err(|e| failed(format!("SASL PLAIN authentication failed: {e}")))?;
             Ok(())
         }
+        Mechanism::OauthBearer => oauth_bearer(conn, sasl).await,
         Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
             let digest = if kind == Mechanism::ScramSha256 {
                 "SHA256"
@@ -133,6 +158,48 @@ async fn exchange(conn: &Connection, message: Vec<u8>) -> std::result::Result<By
             .unwrap_or_else(|| Error::protocol(response.error_code).message));
     }
     Ok(response.auth_bytes)
+}
+
+/// The client's first (and only) message, RFC 7628's: a GS2 header with the authorization
+/// identity, then `auth=Bearer <token>` and the extensions, each after a ^A, closed by two.
+async fn oauth_bearer(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
+    let provider = sasl
+        .token_provider
+        .as_ref()
+        .ok_or_else(|| failed("SASL OAUTHBEARER: Missing OAuth bearer token provider".into()))?;
+    let token = provider
+        .token()
+        .await
+        .map_err(|e| failed(format!("SASL OAUTHBEARER: the token provider failed: {e}")))?;
+    if token.value.is_empty() {
+        return Err(failed(
+            "SASL OAUTHBEARER: Invalid OAuth bearer token".into(),
+        ));
+    }
+    let authzid = sasl
+        .authorization_identity
+        .as_ref()
+        .map_or(String::new(), |id| format!("a={id}"));
+    let mut message = format!("n,{authzid},\x01auth=Bearer {}", token.value);
+    for (key, value) in &token.extensions {
+        message.push_str(&format!("\x01{key}={value}"));
+    }
+    message.push_str("\x01\x01");
+    let refused = |e: String| failed(format!("SASL OAUTHBEARER authentication failed: {e}"));
+    let challenge = exchange(conn, message.into_bytes())
+        .await
+        .map_err(refused)?;
+    if !challenge.is_empty() {
+        // The broker refused the token with an error challenge (a JSON status); RFC 7628 has
+        // the client answer ^A, to which the broker replies with the failure itself.
+        let status = String::from_utf8_lossy(&challenge).into_owned();
+        let e = exchange(conn, b"\x01".to_vec())
+            .await
+            .err()
+            .unwrap_or_else(|| status.clone());
+        return Err(refused(format!("{e} ({status})")));
+    }
+    Ok(())
 }
 
 /// KafkaJS's floor for the broker's iteration count, below which SCRAM is weak.
@@ -251,6 +318,8 @@ mod tests {
             mechanism: "plain".into(),
             username: "alice".into(),
             password: "alice-secret".into(),
+            authorization_identity: None,
+            token_provider: None,
         };
         assert!(!format!("{sasl:?}").contains("secret"));
     }

@@ -138,7 +138,7 @@ impl NativeAdmin {
     #[napi(constructor)]
     /// `retry`, for the admin's operations: the Kafka-level `retry` merged with the admin's.
     pub fn new(client: ClientOptions, retry: RetryOptions) -> Self {
-        let cluster = Cluster::new(client.to_config(None));
+        let cluster = Cluster::new(client.into_config(None));
         NativeAdmin {
             admin: Admin::new(cluster.clone(), (&retry).into()),
             cluster,
