@@ -99,6 +99,10 @@ describe('a private broker', () => {
     producer.on(producer.events.REQUEST_TIMEOUT, e => timeouts.push(e.payload))
     await producer.connect()
     broker.process.kill('SIGSTOP')
+    // A signal is delivered soon, not at once: send only once the kernel shows the JVM stopped
+    // (state T in /proc), or a quick send can be answered before the freeze.
+    const stopped = () => fs.readFileSync(`/proc/${broker.process.pid}/stat`, 'utf8').split(') ')[1].startsWith('T')
+    await waitFor(stopped, { what: 'the broker stopped by SIGSTOP' })
     let error
     try {
       await producer.send({ topic, messages: [{ value: 'v' }] })
