@@ -304,7 +304,10 @@ mod tests {
             Some(Mechanism::ScramSha256)
         );
         assert_eq!(Mechanism::parse("PLAIN"), Some(Mechanism::Plain));
-        assert_eq!(Mechanism::parse("oauthbearer"), Some(Mechanism::OauthBearer));
+        assert_eq!(
+            Mechanism::parse("oauthbearer"),
+            Some(Mechanism::OauthBearer)
+        );
         assert_eq!(Mechanism::parse("aws"), None);
     }
 
