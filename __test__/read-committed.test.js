@@ -52,10 +52,12 @@ const writeInterleaved = async topic => {
 
 /**
  * Runs a consumer of `groupId` over `topic` with `eachMessage` or `eachBatch` until `done`
- * holds of what it saw; returns the values handed out, how many were control records, and
- * the START_BATCH_PROCESS payloads.
+ * holds of what it saw and, with `committed`, until the group has committed that offset (a
+ * consumer stopped as soon as it saw its last message could stop before committing it);
+ * returns the values handed out, how many were control records, and the START_BATCH_PROCESS
+ * payloads.
  */
-const consume = async ({ topic, groupId, readUncommitted, mode, done }) => {
+const consume = async ({ topic, groupId, readUncommitted, mode, done, committed }) => {
   const consumer = newKafka().consumer({ groupId, readUncommitted, maxWaitTimeInMs: 100 })
   const seen = { values: [], controls: 0, batches: [] }
   const record = message => {
@@ -75,6 +77,11 @@ const consume = async ({ topic, groupId, readUncommitted, mode, done }) => {
   )
   try {
     await waitFor(() => done(seen), { what: `a ${mode} consumer of ${groupId} to be done` })
+    if (committed != null) {
+      await waitFor(async () => (await committedOffset(groupId, topic)) === String(committed), {
+        what: `group ${groupId} to commit ${committed} on ${topic}`,
+      })
+    }
   } finally {
     await consumer.disconnect()
   }
@@ -99,37 +106,30 @@ kafkaOnly('isolation levels over interleaved transactions', () => {
     })
   })
 
-  const waitForCommit = async (groupId, offset) =>
-    waitFor(async () => (await committedOffset(groupId, topic)) === String(offset), {
-      what: `group ${groupId} to commit ${offset} on ${topic}`,
-    })
-
   test('readUncommitted false: eachBatch gets committed and plain messages in order; its batch and commit reach past the last marker', async () => {
     const groupId = unique('read-committed')
-    const seen = await consume({ topic, groupId, readUncommitted: false, mode: 'eachBatch', done: s => s.values.includes('d1') })
+    // The commit reaches past the last marker.
+    const seen = await consume({ topic, groupId, readUncommitted: false, mode: 'eachBatch', done: s => s.values.includes('d1'), committed: high })
     expect(seen.values).toEqual(COMMITTED)
     expect(seen.controls).toBe(0)
     // The batch spans every offset fetched, markers and aborted records included.
     expect(seen.batches).toEqual([{ batchSize: COMMITTED.length, firstOffset: '0', lastOffset: String(high - 1) }])
-    await waitForCommit(groupId, high)
   })
 
   test('readUncommitted true: eachBatch gets aborted messages too, never a marker', async () => {
     const groupId = unique('read-uncommitted')
-    const seen = await consume({ topic, groupId, readUncommitted: true, mode: 'eachBatch', done: s => s.values.includes('d1') })
+    const seen = await consume({ topic, groupId, readUncommitted: true, mode: 'eachBatch', done: s => s.values.includes('d1'), committed: high })
     expect(seen.values).toEqual(ALL)
     expect(seen.controls).toBe(0)
     expect(seen.batches).toEqual([{ batchSize: ALL.length, firstOffset: '0', lastOffset: String(high - 1) }])
-    await waitForCommit(groupId, high)
   })
 
   test('readUncommitted false: eachMessage commits after its last message, and a member starting at the final marker steps over it', async () => {
     const groupId = unique('read-committed')
-    const seen = await consume({ topic, groupId, readUncommitted: false, mode: 'eachMessage', done: s => s.values.includes('d1') })
+    // As KafkaJS: each message resolves itself, so the commit stops at the marker after d1.
+    const seen = await consume({ topic, groupId, readUncommitted: false, mode: 'eachMessage', done: s => s.values.includes('d1'), committed: high - 1 })
     expect(seen.values).toEqual(COMMITTED)
     expect(seen.controls).toBe(0)
-    // As KafkaJS: each message resolves itself, so the commit stops at the marker after d1.
-    await waitForCommit(groupId, high - 1)
     // The group's next member fetches the marker alone: an empty batch, reported and passed.
     const next = await consume({ topic, groupId, readUncommitted: false, mode: 'eachMessage', done: s => s.batches.length > 0 })
     expect(next.values).toEqual([])
@@ -138,9 +138,8 @@ kafkaOnly('isolation levels over interleaved transactions', () => {
 
   test('readUncommitted true: eachMessage gets aborted messages too, never a marker', async () => {
     const groupId = unique('read-uncommitted')
-    const seen = await consume({ topic, groupId, readUncommitted: true, mode: 'eachMessage', done: s => s.values.includes('d1') })
+    const seen = await consume({ topic, groupId, readUncommitted: true, mode: 'eachMessage', done: s => s.values.includes('d1'), committed: high - 1 })
     expect(seen.values).toEqual(ALL)
     expect(seen.controls).toBe(0)
-    await waitForCommit(groupId, high - 1)
   })
 })
