@@ -126,11 +126,3 @@ test('brokers may be an async function returning the seed list', async () => {
   expect(result.topicName).toBe(topic)
 })
 
-// kafkars only: KafkaJS has no native code to panic.
-;(isKafkars ? test : test.skip)('a Rust panic rejects the Promise and Node carries on', async () => {
-  const native = require('../native')
-  await expect(native.__panicForTesting()).rejects.toThrow(/deliberate panic/)
-  const producer = newKafka().producer()
-  await producer.connect()
-  await producer.disconnect()
-})

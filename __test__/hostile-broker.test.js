@@ -36,11 +36,20 @@ test('a TLS alert read as a response size fails the connection, naming the broke
   if (isKafkars) expect(error.cause.message).toContain(address)
 })
 
+/** Kafka's unsigned varint, as flexible versions write counts (plus one). */
+const uvarint = n => {
+  const bytes = []
+  for (; n > 0x7f; n = Math.floor(n / 128)) bytes.push((n & 0x7f) | 0x80)
+  bytes.push(n)
+  return Buffer.from(bytes)
+}
+
 /**
  * Speaks just enough Kafka to be connected to: ApiVersions (v0–v2 framing) lists ApiVersions and
- * Metadata; every Metadata answer is `metadataBody` after the correlation id.
+ * Metadata; every Metadata answer is `metadataBody(version)` (or `metadataBody` itself) after
+ * the correlation id, and every ApiVersions answer `apiVersionsBody(version)` when given.
  */
-const startHalfBroker = async metadataBody => {
+const startHalfBroker = async (metadataBody, apiVersionsBody) => {
   const apiVersions = correlationId => {
     const keys = [
       [18, 0, 2],
@@ -67,10 +76,14 @@ const startHalfBroker = async metadataBody => {
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
         const frame = pending.subarray(4, 4 + pending.readInt32BE(0))
         pending = pending.subarray(4 + frame.length)
-        const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)]
+        const [apiKey, version, correlationId] = [frame.readInt16BE(0), frame.readInt16BE(2), frame.readInt32BE(4)]
         const id = Buffer.alloc(4)
         id.writeInt32BE(correlationId)
-        const body = apiKey === 18 ? apiVersions(correlationId) : Buffer.concat([id, metadataBody])
+        const crafted = apiKey === 18 ? apiVersionsBody : metadataBody
+        const body =
+          crafted == null
+            ? apiVersions(correlationId)
+            : Buffer.concat([id, typeof crafted === 'function' ? crafted(version) : crafted])
         const size = Buffer.alloc(4)
         size.writeInt32BE(body.length)
         socket.write(Buffer.concat([size, body]))
@@ -97,4 +110,38 @@ test('a response that does not decode fails the request, naming broker and API, 
     expect(error.cause.message).toMatch(new RegExp(`^Malformed Metadata v\\d+ response from ${address}`))
     expect(server.connections).toBe(2)
   }
+})
+
+// kafka-protocol sizes an array by the count on the wire before reading an element: these counts
+// once asked for 50 to 200 GB and aborted Node ("memory allocation ... failed", exit 134).
+const HUGE_COUNT = 0x3ffffff0
+
+test('an ApiVersions answer counting a billion entries fails the connection, not the process', async () => {
+  // 14 bytes (v0–v2): correlation id, no error, the count, then nothing like an entry; or the
+  // same count as a flexible version's varint.
+  server = await startHalfBroker(Buffer.alloc(0), version => {
+    const count = Buffer.alloc(4)
+    count.writeInt32BE(HUGE_COUNT)
+    return version >= 3
+      ? Buffer.concat([Buffer.alloc(2), uvarint(HUGE_COUNT + 1), Buffer.alloc(4)])
+      : Buffer.concat([Buffer.alloc(2), count, Buffer.alloc(4)])
+  })
+  const { address, error } = await connectTo(server, { retry: { retries: 0 } })
+  expect(error?.name).toMatch(/Error|Exceeded$/)
+  if (isKafkars) expect(JSON.stringify([error.message, error.cause?.message])).toMatch(new RegExp(`ApiVersions.*${address}`))
+})
+
+test('a Metadata answer counting a billion brokers fails the request, not the process', async () => {
+  // 24 bytes: the header's tagged fields where flexible, no throttle, the brokers' count, and too
+  // little for one broker.
+  server = await startHalfBroker(version => {
+    const count = Buffer.alloc(4)
+    count.writeInt32BE(HUGE_COUNT)
+    return version >= 9
+      ? Buffer.concat([Buffer.alloc(1), Buffer.alloc(4), uvarint(HUGE_COUNT + 1), Buffer.alloc(14)])
+      : Buffer.concat([Buffer.alloc(4), count, Buffer.alloc(12)])
+  })
+  const { address, error } = await connectTo(server, { retry: { retries: 0 } })
+  expect(error?.name).toMatch(/Error|Exceeded$/)
+  if (isKafkars) expect(JSON.stringify([error.message, error.cause?.message])).toMatch(new RegExp(`Malformed Metadata v\\d+ response from ${address}`))
 })

@@ -9,13 +9,10 @@ mod events;
 mod producer;
 mod wire;
 
-use napi_derive::napi;
-
-/// Panics on purpose, so tests can show a Rust panic rejects a Promise instead of killing Node.
-#[napi(js_name = "__panicForTesting")]
-pub async fn panic_for_testing() -> napi::Result<()> {
-    panic!("deliberate panic for the boundary test")
-}
+/// Whatever a broker sends, decoding it must not abort Node: see kafkars_client::allocator.
+#[global_allocator]
+static ALLOCATOR: kafkars_client::allocator::ReservingAllocator =
+    kafkars_client::allocator::ReservingAllocator;
 
 /// The engine's runtime: one worker per core beyond the one Node's own thread keeps busy, at
 /// least one and at most four. An engine call does little work per message, so on few cores
