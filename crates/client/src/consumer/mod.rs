@@ -28,6 +28,7 @@ use crate::cluster::Cluster;
 use crate::config::RetryConfig;
 use crate::error::{Error, Result};
 use crate::protocol::records::DecodedRecords;
+use crate::task::catch_panic;
 
 #[derive(Debug, Clone)]
 pub struct ConsumerConfig {
@@ -327,7 +328,19 @@ impl Consumer {
         let (joined_tx, joined_rx) = oneshot::channel();
         let inner = self.inner.clone();
         let handle = tokio::spawn(async move {
-            runner::run(inner, run, handler, events, joined_tx).await;
+            let crashed = (inner.clone(), events.clone());
+            let work = runner::run(inner, run, handler, events, joined_tx);
+            if let Some(panic) = catch_panic(work).await {
+                let (inner, events) = crashed;
+                runner::leave_crashed(&inner).await;
+                events(ConsumerEvent::Crash {
+                    error: Error::non_retriable(format!(
+                        "The consumer of group {} stopped on a bug in kafkars (a panic: {panic})",
+                        inner.config.group_id
+                    )),
+                    handler_failed: false,
+                });
+            }
         });
         *self.inner.runner.lock().unwrap() = Some(handle);
         let _ = joined_rx.await;

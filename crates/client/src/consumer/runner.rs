@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::protocol::aborted::AbortedTransactions;
 use crate::protocol::records::{decode_batches, DecodedRecords};
 use crate::retry::retry;
+use crate::task::AbortOnDrop;
 
 /// Where each assigned partition's fetching stands.
 #[derive(Debug, Default)]
@@ -133,13 +134,13 @@ pub(super) async fn run(
         if let Some(joined) = joined.take() {
             let _ = joined.send(());
         }
-        let heartbeats = tokio::spawn(heartbeat_loop(
+        let heartbeats = AbortOnDrop(tokio::spawn(heartbeat_loop(
             inner.clone(),
             generation.clone(),
             events.clone(),
-        ));
+        )));
         let exit = consume(&inner, &generation, &mut positions, &run, &handler, &events).await;
-        heartbeats.abort();
+        drop(heartbeats);
         // Stopping commits nothing more, as in KafkaJS: each handled batch was committed as it
         // finished, and what a batch of markers alone resolved waits for a commit that is due.
         if run.auto_commit && matches!(exit, Exit::Rejoin | Exit::Crash(..)) {
@@ -572,7 +573,7 @@ fn settle(inner: &Inner, positions: &mut Positions, dispatched: Dispatched, outc
 /// A crashed member leaves the group before the crash is reported, as KafkaJS's crash handler
 /// disconnects: a restart then joins at once, where a member left behind would hold the rebalance
 /// until its session expired.
-async fn leave_crashed(inner: &Inner) {
+pub(super) async fn leave_crashed(inner: &Inner) {
     let generation = inner.generation.lock().unwrap().take();
     if let Some(generation) = generation {
         let _ = group::leave(&inner.cluster, &inner.config, &generation).await;
