@@ -1,6 +1,8 @@
 //! One TCP connection to one broker. A reader task owns the read half and completes pending
-//! requests by correlation id, so callers pipeline requests freely; a caller that stops waiting
-//! just drops its receiver.
+//! requests by correlation id, so callers pipeline requests freely; a writer task owns the write
+//! half and writes each frame whole, in the order requests were made. A caller that stops waiting
+//! (a dropped future, at any await) just drops its receiver: its frame is written or never
+//! started, its pending entry goes with it, and the connection stays usable.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
@@ -8,17 +10,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader};
+use kafka_protocol::protocol::{Encodable, Request, StrBytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
 use crate::network::sasl::{self, SaslOptions};
 use crate::network::tls::Tls;
 use crate::network::versions::{max_version, ApiVersionTable};
+use crate::protocol::response;
 
 /// The halves of a connection's stream, TCP or TLS over TCP.
 type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
@@ -42,18 +45,29 @@ pub struct Security {
 
 type Pending = HashMap<i32, oneshot::Sender<Result<Bytes>>>;
 
+/// What the writer task is asked to do.
+enum Outgoing {
+    /// Write a frame; `written` hears when it is (Produce with acks 0 waits for no more).
+    Frame {
+        frame: Bytes,
+        written: Option<oneshot::Sender<Result<()>>>,
+    },
+    /// Shut the write half down, then say so.
+    Close(oneshot::Sender<()>),
+}
+
 pub struct Connection {
     address: String,
     client_id: StrBytes,
     request_timeout: Duration,
-    writer: tokio::sync::Mutex<WriteHalf>,
+    outgoing: mpsc::UnboundedSender<Outgoing>,
     pending: Arc<Mutex<Pending>>,
     closed: Arc<AtomicBool>,
     next_correlation_id: AtomicI32,
     versions: ApiVersionTable,
+    /// Frames handed to the writer and not yet written.
+    queued: Arc<AtomicUsize>,
     observer: Arc<RequestObserver>,
-    /// Requests waiting for the socket while another is being written.
-    queued: AtomicUsize,
 }
 
 impl std::fmt::Debug for Connection {
@@ -97,26 +111,8 @@ impl Connection {
             .map_err(|_| {
                 Error::connection(address, format!("Connection timeout to {address}"))
             })??;
-        let pending: Arc<Mutex<Pending>> = Arc::default();
-        let closed = Arc::new(AtomicBool::new(false));
-        tokio::spawn(read_responses(
-            address.to_string(),
-            read,
-            pending.clone(),
-            closed.clone(),
-        ));
-        let mut conn = Connection {
-            address: address.to_string(),
-            client_id: StrBytes::from_string(client_id.to_string()),
-            request_timeout,
-            writer: tokio::sync::Mutex::new(write),
-            pending,
-            closed,
-            next_correlation_id: AtomicI32::new(0),
-            versions: ApiVersionTable::default(),
-            observer,
-            queued: AtomicUsize::new(0),
-        };
+        let mut conn =
+            Connection::start(address, client_id, request_timeout, read, write, observer);
         let response = conn
             .send_versioned(&ApiVersionsRequest::default(), 2, None)
             .await?;
@@ -139,6 +135,51 @@ impl Connection {
                 })??;
         }
         Ok(Arc::new(conn))
+    }
+
+    /// Starts the reader and writer tasks over an open stream, before any handshake.
+    fn start(
+        address: &str,
+        client_id: &str,
+        request_timeout: Duration,
+        read: ReadHalf,
+        write: WriteHalf,
+        observer: Arc<RequestObserver>,
+    ) -> Connection {
+        let pending: Arc<Mutex<Pending>> = Arc::default();
+        let closed = Arc::new(AtomicBool::new(false));
+        let client_id = StrBytes::from_string(client_id.to_string());
+        let queued = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(read_responses(
+            address.to_string(),
+            read,
+            pending.clone(),
+            closed.clone(),
+        ));
+        let (outgoing, frames) = mpsc::unbounded_channel();
+        tokio::spawn(
+            Writer {
+                address: address.to_string(),
+                client_id: client_id.to_string(),
+                pending: pending.clone(),
+                closed: closed.clone(),
+                queued: queued.clone(),
+                observer: observer.clone(),
+            }
+            .run(write, frames),
+        );
+        Connection {
+            address: address.to_string(),
+            client_id,
+            request_timeout,
+            outgoing,
+            pending,
+            closed,
+            next_correlation_id: AtomicI32::new(0),
+            versions: ApiVersionTable::default(),
+            queued,
+            observer,
+        }
     }
 
     pub fn address(&self) -> &str {
@@ -169,12 +210,21 @@ impl Connection {
     pub async fn send_no_response<R: Request>(&self, request: &R) -> Result<()> {
         let version = self.version_for::<R>()?;
         let (_, frame) = self.encode(request, version)?;
-        self.write(frame).await
+        let (written, done) = oneshot::channel();
+        self.write(frame, Some(written))?;
+        done.await
+            .unwrap_or_else(|_| Err(Error::connection_closed(&self.address)))
     }
 
     pub fn version_for<R: Request>(&self) -> Result<i16> {
         let key = api_key::<R>();
-        self.versions.pick(key, max_version(key)).ok_or_else(|| {
+        let ours = max_version(key).ok_or_else(|| {
+            Error::non_retriable(format!(
+                "kafkars does not speak the API {key:?} (asked of {})",
+                self.address
+            ))
+        })?;
+        self.versions.pick(key, ours).ok_or_else(|| {
             let mut e = Error::new(
                 ErrorClass::Kafka,
                 format!(
@@ -200,14 +250,15 @@ impl Connection {
         let (correlation_id, frame) = self.encode(request, version)?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(correlation_id, tx);
+        // Whether this future completes or is dropped, its entry leaves the map.
+        let _waiting = Waiting {
+            pending: &self.pending,
+            correlation_id,
+        };
         if self.is_closed() {
-            self.pending.lock().unwrap().remove(&correlation_id);
             return Err(Error::connection_closed(&self.address));
         }
-        if let Err(e) = self.write(frame).await {
-            self.pending.lock().unwrap().remove(&correlation_id);
-            return Err(e);
-        }
+        self.write(frame, None)?;
         let sent_at = now_ms();
         let info = |size: usize| RequestInfo {
             broker: self.address.clone(),
@@ -223,11 +274,10 @@ impl Connection {
             api_version: version,
         };
         let timeout = timeout.unwrap_or(self.request_timeout);
-        let mut body = match tokio::time::timeout(timeout, rx).await {
+        let body = match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(result)) => result?,
             Ok(Err(_)) => return Err(Error::connection_closed(&self.address)),
             Err(_) => {
-                self.pending.lock().unwrap().remove(&correlation_id);
                 if let Some(sink) = &sink {
                     sink(RequestEvent::Timeout(info(0)));
                 }
@@ -245,9 +295,13 @@ impl Connection {
                 ));
             }
         };
-        // A response that does not decode means the two sides disagree about the stream: the
-        // connection is closed, so the next request opens a new one.
-        let decode_error = |e: String| {
+        if let Some(sink) = &sink {
+            // KafkaJS counts the size prefix too.
+            sink(RequestEvent::Request(info(body.len() + 4)));
+        }
+        response::decode::<R>(body, version).map_err(|e| {
+            // A response that does not decode means the two sides disagree about the stream:
+            // the connection is closed, so the next request opens a new one.
             self.closed.store(true, Ordering::Release);
             let mut error = Error::kafka(format!(
                 "Malformed {:?} v{version} response from {}: {e}",
@@ -256,14 +310,7 @@ impl Connection {
             ));
             error.broker = Some(self.address.clone());
             error
-        };
-        if let Some(sink) = &sink {
-            // KafkaJS counts the size prefix too.
-            sink(RequestEvent::Request(info(body.len() + 4)));
-        }
-        ResponseHeader::decode(&mut body, R::Response::header_version(version))
-            .map_err(|e| decode_error(e.to_string()))?;
-        R::Response::decode(&mut body, version).map_err(|e| decode_error(e.to_string()))
+        })
     }
 
     fn encode<R: Request>(&self, request: &R, version: i16) -> Result<(i32, Bytes)> {
@@ -290,38 +337,104 @@ impl Connection {
         Ok((correlation_id, buf.freeze()))
     }
 
-    async fn write(&self, frame: Bytes) -> Result<()> {
-        let mut writer = match self.writer.try_lock() {
-            Ok(writer) => writer,
-            Err(_) => {
-                let queued = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
-                self.report_queue(queued);
-                let writer = self.writer.lock().await;
-                let queued = self.queued.fetch_sub(1, Ordering::AcqRel) - 1;
-                self.report_queue(queued);
-                writer
-            }
-        };
-        writer.write_all(&frame).await.map_err(|e| {
-            self.closed.store(true, Ordering::Release);
-            Error::io(&self.address, "write", &e)
-        })
-    }
-
-    fn report_queue(&self, queue_size: usize) {
-        if let Some(sink) = self.observer.sink() {
-            sink(RequestEvent::QueueSize {
-                broker: self.address.clone(),
-                client_id: self.client_id.to_string(),
-                queue_size,
-            });
+    /// Hands a frame to the writer, which writes it whole whatever becomes of the caller.
+    fn write(&self, frame: Bytes, written: Option<oneshot::Sender<Result<()>>>) -> Result<()> {
+        let queued = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
+        if queued > 1 {
+            // Only a request that waits behind another is news, as with KafkaJS's queue.
+            report_queue(&self.observer, &self.address, &self.client_id, queued);
         }
+        self.outgoing
+            .send(Outgoing::Frame { frame, written })
+            .map_err(|_| {
+                self.queued.fetch_sub(1, Ordering::AcqRel);
+                Error::connection_closed(&self.address)
+            })
     }
 
     /// Closes the socket; pending requests fail with a connection-closed error.
     pub async fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let _ = self.writer.lock().await.shutdown().await;
+        let (done, shut) = oneshot::channel();
+        if self.outgoing.send(Outgoing::Close(done)).is_ok() {
+            let _ = shut.await;
+        }
+    }
+}
+
+/// A request's place in the pending map, for as long as its future lives.
+struct Waiting<'a> {
+    pending: &'a Mutex<Pending>,
+    correlation_id: i32,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.pending.lock().unwrap().remove(&self.correlation_id);
+    }
+}
+
+fn report_queue(observer: &RequestObserver, broker: &str, client_id: &str, queue_size: usize) {
+    if let Some(sink) = observer.sink() {
+        sink(RequestEvent::QueueSize {
+            broker: broker.to_string(),
+            client_id: client_id.to_string(),
+            queue_size,
+        });
+    }
+}
+
+/// The writer task's state: it owns the write half and fails every pending request when a
+/// write fails, as the reader does when the stream ends.
+struct Writer {
+    address: String,
+    client_id: String,
+    pending: Arc<Mutex<Pending>>,
+    closed: Arc<AtomicBool>,
+    queued: Arc<AtomicUsize>,
+    observer: Arc<RequestObserver>,
+}
+
+impl Writer {
+    async fn run(self, mut write: WriteHalf, mut frames: mpsc::UnboundedReceiver<Outgoing>) {
+        while let Some(outgoing) = frames.recv().await {
+            match outgoing {
+                Outgoing::Frame { frame, written } => {
+                    let result = write.write_all(&frame).await;
+                    let left = self.queued.fetch_sub(1, Ordering::AcqRel) - 1;
+                    if left > 0 {
+                        report_queue(&self.observer, &self.address, &self.client_id, left);
+                    }
+                    if let Err(e) = result {
+                        let error = Error::io(&self.address, "write", &e);
+                        if let Some(written) = written {
+                            let _ = written.send(Err(error.clone()));
+                        }
+                        fail_pending(&self.pending, &self.closed, error);
+                        return;
+                    }
+                    if let Some(written) = written {
+                        let _ = written.send(Ok(()));
+                    }
+                }
+                Outgoing::Close(done) => {
+                    let _ = write.shutdown().await;
+                    let _ = done.send(());
+                    return;
+                }
+            }
+        }
+        // The connection was dropped: nothing can be sent on it any more.
+        let _ = write.shutdown().await;
+    }
+}
+
+/// Marks the connection closed, then fails whatever still waits on it with `error`.
+fn fail_pending(pending: &Mutex<Pending>, closed: &AtomicBool, error: Error) {
+    closed.store(true, Ordering::Release);
+    let waiters: Vec<_> = pending.lock().unwrap().drain().collect();
+    for (_, waiter) in waiters {
+        let _ = waiter.send(Err(error.clone()));
     }
 }
 
@@ -364,9 +477,121 @@ async fn read_responses(
             let _ = waiter.send(Ok(body));
         }
     };
-    closed.store(true, Ordering::Release);
-    let waiters: Vec<_> = pending.lock().unwrap().drain().collect();
-    for (_, waiter) in waiters {
-        let _ = waiter.send(Err(error.clone()));
+    fail_pending(&pending, &closed, error);
+}
+
+#[cfg(test)]
+mod tests {
+    //! The connection over an in-memory stream, with a peer that answers ApiVersions v0 frames
+    //! when told to: what dropped futures leave behind.
+    use super::*;
+    use tokio::io::{duplex, DuplexStream};
+
+    /// A connection whose other end the test holds. `buffer` bytes fit in the pipe before a
+    /// write waits for the peer to read.
+    fn connected(buffer: usize) -> (Connection, DuplexStream) {
+        let (ours, theirs) = duplex(buffer);
+        let (read, write) = tokio::io::split(ours);
+        let conn = Connection::start(
+            "memory:9092",
+            "tests",
+            Duration::from_secs(5),
+            Box::new(read),
+            Box::new(write),
+            Arc::default(),
+        );
+        (conn, theirs)
+    }
+
+    /// Reads one request frame whole; its correlation id. A torn frame shows as a wrong id or
+    /// as bytes that never complete a frame (a timeout, not a hang).
+    async fn read_request(peer: &mut DuplexStream) -> i32 {
+        let read = async {
+            let len = peer.read_i32().await.unwrap() as usize;
+            let mut frame = vec![0; len];
+            peer.read_exact(&mut frame).await.unwrap();
+            // api key (2), api version (2), then the correlation id
+            i32::from_be_bytes(frame[4..8].try_into().unwrap())
+        };
+        tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .expect("a whole request frame")
+    }
+
+    /// An ApiVersions v0 answer: no error, no APIs.
+    async fn answer(peer: &mut DuplexStream, correlation_id: i32) {
+        let mut frame = BytesMut::new();
+        frame.put_i32(4 + 2 + 4);
+        frame.put_i32(correlation_id);
+        frame.put_i16(0);
+        frame.put_i32(0);
+        peer.write_all(&frame).await.unwrap();
+    }
+
+    async fn ask(conn: &Connection) -> Result<()> {
+        conn.send_versioned(&ApiVersionsRequest::default(), 0, None)
+            .await
+            .map(|_| ())
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_while_waiting_leaves_no_pending_entry() {
+        let (conn, mut peer) = connected(64 * 1024);
+        // The request is written; its caller gives up before the answer.
+        tokio::select! {
+            _ = ask(&conn) => panic!("answered before the peer read it"),
+            id = read_request(&mut peer) => assert_eq!(id, 0),
+        }
+        assert!(conn.pending.lock().unwrap().is_empty());
+        // The late answer is read and dropped; the next request gets its own.
+        answer(&mut peer, 0).await;
+        let next = tokio::spawn(async move {
+            let id = read_request(&mut peer).await;
+            answer(&mut peer, id).await;
+            peer
+        });
+        ask(&conn).await.unwrap();
+        let _peer = next.await.unwrap();
+        assert!(!conn.is_closed());
+        assert!(conn.pending.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_mid_write_still_goes_out_whole() {
+        // A 16-byte pipe: a 4 KiB request is written in many parts, each waiting for the peer.
+        let (conn, mut peer) = connected(16);
+        let big = ApiVersionsRequest::default()
+            .with_client_software_name(StrBytes::from_string("x".repeat(4096)));
+        let mut started = Box::pin(conn.send_versioned(&big, 3, None));
+        // Poll it once, so its frame is handed over and its first bytes fill the pipe.
+        assert!(futures::poll!(started.as_mut()).is_pending());
+        drop(started);
+        assert!(conn.pending.lock().unwrap().is_empty());
+        // The dropped request's frame arrives whole, then the next request's.
+        let first = read_request(&mut peer).await;
+        let next = tokio::spawn(async move {
+            let id = read_request(&mut peer).await;
+            answer(&mut peer, id).await;
+            (id, peer)
+        });
+        ask(&conn).await.unwrap();
+        let (second, _peer) = next.await.unwrap();
+        assert_eq!((first, second), (0, 1));
+        assert!(conn.pending.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_hangs_up_fails_what_waits_naming_the_broker() {
+        let (conn, mut peer) = connected(64 * 1024);
+        let waiting = async {
+            let id = read_request(&mut peer).await;
+            drop(peer);
+            id
+        };
+        let (result, _) = tokio::join!(ask(&conn), waiting);
+        let error = result.unwrap_err();
+        assert!(error.to_string().contains("memory:9092"), "{error}");
+        assert!(conn.is_closed());
+        assert!(conn.pending.lock().unwrap().is_empty());
     }
 }
