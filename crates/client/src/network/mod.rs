@@ -4,7 +4,7 @@ mod connection;
 mod observer;
 mod sasl;
 mod tls;
-mod versions;
+pub mod versions;
 
 pub use connection::{Connection, Security};
 pub use observer::{RequestEvent, RequestInfo, RequestObserver, RequestSink};
