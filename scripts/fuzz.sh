@@ -11,6 +11,8 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --
 for target in $(cargo +nightly fuzz list); do
   echo "fuzzing $target for ${FUZZ_SECONDS:-60} s"
   # A batch may inflate to 256 MiB (protocol/records.rs), which read_to_end can double: past
-  # that, or one allocation over 512 MiB, is an over-allocation and fails the run.
+  # that, or one allocation over 512 MiB, is an over-allocation and fails the run. (The
+  # responses target runs under the addon's allocator, which reserves 256 MiB and more lazily:
+  # there the resident-memory limit is what a wire count must not break.)
   cargo +nightly fuzz run "$target" -- -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1
 done
