@@ -2,8 +2,10 @@
 // uncommittedOffsets), partitionsConsumedConcurrently, and the fetch and batch events' payloads.
 const { newKafka, createTopic, unique, waitFor, committedOffset } = require('./helpers')
 
+// Idempotent: a send retried under load (a request timeout) must not store a message twice, or
+// the offsets these tests count shift.
 const produce = async (topic, messages) => {
-  const producer = newKafka().producer()
+  const producer = newKafka().producer({ idempotent: true })
   await producer.connect()
   await producer.send({ topic, messages })
   await producer.disconnect()
