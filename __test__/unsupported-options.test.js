@@ -1,4 +1,4 @@
-// What kafkars cannot honour yet (SASL beyond PLAIN, SCRAM and OAUTHBEARER, re-authentication, a socket
+// What kafkars cannot honour yet (SASL beyond PLAIN, SCRAM and OAUTHBEARER, a socket
 // factory, ssl options beyond ca, cert, key, rejectUnauthorized and servername) it refuses at
 // `new Kafka`, where KafkaJS would use it:
 // either way a secured config never ends up talking plaintext to a broker that has no TLS or
@@ -10,7 +10,6 @@ const configs = [
   ['ssl with checkServerIdentity', { ssl: { checkServerIdentity: () => undefined } }],
   ['SASL AWS', { sasl: { mechanism: 'aws', authorizationIdentity: 'id', accessKeyId: 'k', secretAccessKey: 'secret' } }],
   ['a custom SASL mechanism', { sasl: { mechanism: 'custom', authenticationProvider: () => ({ authenticate: async () => {} }) } }],
-  ['SASL re-authentication', { sasl: { mechanism: 'plain', username: 'u', password: 'secret' }, reauthenticationThreshold: 5000 }],
 ]
 
 test.each(configs)('%s: never connects to a plaintext listener', async (_, secured) => {

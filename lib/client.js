@@ -92,6 +92,7 @@ const nativeClientOptions = async config => {
     ssl: sslOptions(config.ssl),
     sasl: saslOptions(config.sasl),
     authenticationTimeout: args.timer(options.authenticationTimeout),
+    reauthenticationThreshold: args.timer(options.reauthenticationThreshold),
   }
 }
 

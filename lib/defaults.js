@@ -15,6 +15,7 @@ const client = {
   requestTimeout: 30000,
   enforceRequestTimeout: true,
   authenticationTimeout: 10000,
+  reauthenticationThreshold: 10000,
 }
 
 const producer = {

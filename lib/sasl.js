@@ -1,6 +1,6 @@
 // KafkaJS's `sasl` option as the engine takes it: PLAIN, SCRAM and OAUTHBEARER are spoken by the
-// engine (which calls `oauthBearerProvider` back on each authentication); the mechanisms and
-// hooks it does not speak yet are refused at `new Kafka`, never dropped.
+// engine (which calls `oauthBearerProvider` back on each authentication, re-authentication too);
+// the mechanisms and hooks it does not speak yet are refused at `new Kafka`, never dropped.
 const { KafkaJSNotImplemented, KafkaJSSASLAuthenticationError } = require('./errors')
 
 // KafkaJS's messages for a missing username or password, raised when connecting.
@@ -16,7 +16,6 @@ const refusal = what =>
 /** Throws for a `sasl` (or related) option kafkars would otherwise ignore. */
 const refuseUnhonouredSasl = config => {
   const { sasl } = config
-  if (config.reauthenticationThreshold != null) throw refusal('SASL re-authentication ("reauthenticationThreshold")')
   if (!sasl) return
   if (sasl.authenticationProvider) throw refusal('custom SASL mechanisms ("authenticationProvider")')
   const mechanism = String(sasl.mechanism || '').toUpperCase()

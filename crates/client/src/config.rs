@@ -45,6 +45,9 @@ pub struct ClientConfig {
     /// KafkaJS's `sasl`: every connection authenticates after ApiVersions when set.
     pub sasl: Option<SaslOptions>,
     pub authentication_timeout: Duration,
+    /// How long before the broker's SASL session ends a connection re-authenticates (KafkaJS's
+    /// `reauthenticationThreshold`; KIP-368).
+    pub reauthentication_threshold: Duration,
 }
 
 impl Default for ClientConfig {
@@ -59,6 +62,7 @@ impl Default for ClientConfig {
             tls: None,
             sasl: None,
             authentication_timeout: Duration::from_millis(10_000),
+            reauthentication_threshold: Duration::from_millis(10_000),
         }
     }
 }

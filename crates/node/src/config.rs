@@ -39,6 +39,7 @@ pub struct ClientOptions {
     /// KafkaJS's `sasl`, for the mechanisms the JavaScript layer lets through.
     pub sasl: Option<SaslCredentials>,
     pub authentication_timeout: f64,
+    pub reauthentication_threshold: f64,
 }
 
 #[napi(object, object_to_js = false)]
@@ -162,6 +163,9 @@ impl ClientOptions {
             tls: self.ssl.as_ref().map(Into::into),
             sasl: self.sasl.map(Into::into),
             authentication_timeout: Duration::from_millis(self.authentication_timeout as u64),
+            reauthentication_threshold: Duration::from_millis(
+                self.reauthentication_threshold as u64,
+            ),
         }
     }
 }

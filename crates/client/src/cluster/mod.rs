@@ -52,6 +52,7 @@ impl Cluster {
                 tls,
                 sasl: config.sasl.clone(),
                 authentication_timeout: config.authentication_timeout,
+                reauthentication_threshold: config.reauthentication_threshold,
             });
         Arc::new(Cluster {
             security,

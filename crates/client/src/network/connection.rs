@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
+use futures::future::BoxFuture;
 use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader};
 use kafka_protocol::protocol::{Encodable, Request, StrBytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -41,6 +42,22 @@ pub struct Security {
     pub sasl: Option<SaslOptions>,
     /// How long SASL may take (KafkaJS's `authenticationTimeout`).
     pub authentication_timeout: Duration,
+    /// How long before the broker's session ends to re-authenticate (KafkaJS's
+    /// `reauthenticationThreshold`).
+    pub reauthentication_threshold: Duration,
+}
+
+/// A SASL connection's session with its broker (KIP-368): when the broker gives it a lifetime,
+/// the connection authenticates again before it ends, as KafkaJS does before its next request.
+struct Session {
+    options: SaslOptions,
+    timeout: Duration,
+    threshold: Duration,
+    /// When the next request must first re-authenticate; None: never (no lifetime given).
+    renew_at: Mutex<Option<Instant>>,
+    /// Requests hold it shared while they are handed to the writer, a re-authentication
+    /// exclusively: the broker takes nothing else on the connection until that is done.
+    gate: tokio::sync::RwLock<()>,
 }
 
 type Pending = HashMap<i32, oneshot::Sender<Result<Bytes>>>;
@@ -68,6 +85,7 @@ pub struct Connection {
     /// Frames handed to the writer and not yet written.
     queued: Arc<AtomicUsize>,
     observer: Arc<RequestObserver>,
+    session: Option<Session>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -121,20 +139,87 @@ impl Connection {
         }
         conn.versions = ApiVersionTable::from_response(&response);
         if let Some(options) = &security.sasl {
-            let timeout = security.authentication_timeout;
-            tokio::time::timeout(timeout, sasl::authenticate(&conn, options))
+            conn.session = Some(Session {
+                options: options.clone(),
+                timeout: security.authentication_timeout,
+                threshold: security.reauthentication_threshold,
+                renew_at: Mutex::default(),
+                gate: tokio::sync::RwLock::default(),
+            });
+            conn.authenticate().await?;
+        }
+        Ok(Arc::new(conn))
+    }
+
+    /// SASL authentication as the session's options say, within `authenticationTimeout`.
+    /// Boxed: authenticating sends requests, and a request may first re-authenticate.
+    fn authenticate(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let Some(session) = &self.session else {
+                return Ok(());
+            };
+            let address = &self.address;
+            tokio::time::timeout(session.timeout, sasl::authenticate(self, &session.options))
                 .await
                 .map_err(|_| {
                     Error::connection(
                         address,
                         format!(
                             "SASL authentication with {address} timed out after {} ms",
-                            timeout.as_millis()
+                            session.timeout.as_millis()
                         ),
                     )
-                })??;
+                })?
+        })
+    }
+
+    /// Called by SASL with each SaslAuthenticate answer: a lifetime (ms, 0 for none) counted
+    /// from when the request was sent, so renewal comes early rather than late.
+    pub(super) fn session_started(&self, sent: Instant, lifetime_ms: i64) {
+        if let Some(session) = &self.session {
+            *session.renew_at.lock().unwrap() = u64::try_from(lifetime_ms)
+                .ok()
+                .filter(|&ms| ms > 0)
+                .map(|ms| {
+                    let lifetime = Duration::from_millis(ms);
+                    sent + lifetime.saturating_sub(session.threshold)
+                });
         }
-        Ok(Arc::new(conn))
+    }
+
+    /// Lets a request onto the connection: first re-authenticates if the session is due to end,
+    /// then holds the gate shared until the request is handed to the writer. SASL's own requests
+    /// pass straight through (they are what re-authentication sends).
+    async fn admit<R: Request>(&self) -> Result<Option<tokio::sync::RwLockReadGuard<'_, ()>>> {
+        let Some(session) = &self.session else {
+            return Ok(None);
+        };
+        if matches!(
+            api_key::<R>(),
+            ApiKey::SaslHandshake | ApiKey::SaslAuthenticate
+        ) {
+            return Ok(None);
+        }
+        let due = || {
+            session
+                .renew_at
+                .lock()
+                .unwrap()
+                .is_some_and(|at| Instant::now() >= at)
+        };
+        if due() {
+            let _renewing = session.gate.write().await;
+            // Another request may have renewed it while this one waited.
+            if due() {
+                *session.renew_at.lock().unwrap() = None;
+                if let Err(e) = self.authenticate().await {
+                    // The broker closes a connection whose session ended: so does kafkars.
+                    self.closed.store(true, Ordering::Release);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Some(session.gate.read().await))
     }
 
     /// Starts the reader and writer tasks over an open stream, before any handshake.
@@ -179,6 +264,7 @@ impl Connection {
             versions: ApiVersionTable::default(),
             queued,
             observer,
+            session: None,
         }
     }
 
@@ -209,9 +295,11 @@ impl Connection {
     /// Sends a request whose response never comes (Produce with acks 0).
     pub async fn send_no_response<R: Request>(&self, request: &R) -> Result<()> {
         let version = self.version_for::<R>()?;
+        let admitted = self.admit::<R>().await?;
         let (_, frame) = self.encode(request, version)?;
         let (written, done) = oneshot::channel();
         self.write(frame, Some(written))?;
+        drop(admitted);
         done.await
             .unwrap_or_else(|_| Err(Error::connection_closed(&self.address)))
     }
@@ -244,6 +332,7 @@ impl Connection {
         version: i16,
         timeout: Option<Duration>,
     ) -> Result<R::Response> {
+        let admitted = self.admit::<R>().await?;
         let sink = self.observer.sink();
         // Two clock reads a request (not a message): the timeout error and the events need them.
         let created_at = now_ms();
@@ -259,6 +348,7 @@ impl Connection {
             return Err(Error::connection_closed(&self.address));
         }
         self.write(frame, None)?;
+        drop(admitted);
         let sent_at = now_ms();
         let info = |size: usize| RequestInfo {
             broker: self.address.clone(),

@@ -4,6 +4,7 @@
 //! (RFC 5802, over HMAC-SHA-256 or -512).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -147,6 +148,7 @@ pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
 
 /// One SaslAuthenticate round trip; the broker's refusal is its own message.
 async fn exchange(conn: &Connection, message: Vec<u8>) -> std::result::Result<Bytes, String> {
+    let sent = Instant::now();
     let response = conn
         .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message)))
         .await
@@ -157,6 +159,7 @@ async fn exchange(conn: &Connection, message: Vec<u8>) -> std::result::Result<By
             .map(|m| m.to_string())
             .unwrap_or_else(|| Error::protocol(response.error_code).message));
     }
+    conn.session_started(sent, response.session_lifetime_ms);
     Ok(response.auth_bytes)
 }
 
