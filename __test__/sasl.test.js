@@ -97,9 +97,9 @@ describeWithKafka('SASL against Apache Kafka (needs Java)', () => {
 
   test('mechanisms kafkars does not speak yet are refused at new Kafka', async () => {
     const { Kafka } = client()
-    const aws = () => new Kafka({ brokers: plaintext.brokers, sasl: { mechanism: 'aws', authorizationIdentity: 'id', accessKeyId: 'k', secretAccessKey: 's' } })
-    if (isKafkars) expect(aws).toThrow(client().KafkaJSNotImplemented)
-    else expect(aws).not.toThrow()
+    const gssapi = () => new Kafka({ brokers: plaintext.brokers, sasl: { mechanism: 'gssapi', username: USER, password: PASSWORD } })
+    if (isKafkars) expect(gssapi).toThrow(client().KafkaJSNotImplemented)
+    else expect(gssapi).not.toThrow()
   })
 
   /** An unsecured JWT as Kafka's default validator takes it: no signature, `exp` required. */

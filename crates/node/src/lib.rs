@@ -7,6 +7,7 @@ mod consumer;
 mod error;
 mod events;
 mod producer;
+mod sasl;
 mod wire;
 
 use napi_derive::napi;
