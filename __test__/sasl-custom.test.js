@@ -4,6 +4,7 @@
 const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
 const { client, isKafkars, roundTrip } = require('./helpers')
+const { plainThroughTheHook } = require('./fixtures/plain-provider')
 
 const USER = 'alice'
 const PASSWORD = 'alice-secret'
@@ -14,35 +15,6 @@ const saslListener = {
   'listener.name.client.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
   'listener.name.client.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
 }
-
-/** A length-prefixed buffer, as KafkaJS's `Encoder#writeBytes(...).buffer` makes it. */
-const sizePrefixed = bytes => {
-  const size = Buffer.alloc(4)
-  size.writeInt32BE(bytes.length)
-  return Buffer.concat([size, bytes])
-}
-
-/**
- * PLAIN spoken through KafkaJS's custom-mechanism contract; `seen` records what the client
- * handed the provider and what came back through `response.decode`.
- */
-const plainThroughTheHook = ({ username, password, seen = {} }) => ({
-  mechanism: 'PLAIN',
-  authenticationProvider: ({ host, port, logger, saslAuthenticate }) => ({
-    authenticate: async () => {
-      Object.assign(seen, { host, port, logger: typeof logger?.info })
-      const request = { encode: async () => sizePrefixed(Buffer.from(['', username, password].join('\0'))) }
-      const response = {
-        decode: async raw => {
-          seen.decoded = Buffer.from(raw).toString('hex')
-          return { raw }
-        },
-        parse: async data => ({ parsed: data.raw.length }),
-      }
-      seen.result = await saslAuthenticate({ request, response })
-    },
-  }),
-})
 
 const describeWithKafka = hasJava() ? describe : describe.skip
 

@@ -6,6 +6,7 @@ const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
 const { makeCertificates } = require('../scripts/certificates')
 const { client, isKafkars, roundTrip: sharedRoundTrip } = require('./helpers')
+const { plainThroughTheHook } = require('./fixtures/plain-provider')
 
 const USER = 'alice'
 const PASSWORD = 'alice-secret'
@@ -85,6 +86,12 @@ describeWithKafka('SASL against Apache Kafka (needs Java)', () => {
       expect(error.message).toMatch(new RegExp(`^${prefix} authentication failed: .+`))
       expect(error.message).not.toContain('not-the-password')
     })
+  })
+
+  test('a custom mechanism (PLAIN through authenticationProvider) over SASL_SSL', async () => {
+    const sasl = plainThroughTheHook({ username: USER, password: PASSWORD })
+    const ssl = { ca: [certificates.read('ca.pem')] }
+    expect(await roundTrip(overTls, { sasl, ssl })).toEqual(['authenticated'])
   })
 
   test('a mechanism the broker does not enable fails as the broker answers, naming the ones it does', async () => {

@@ -152,6 +152,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_rethrown_refusal_fails_the_connection_as_it_was() {
+        let mut refusal = Error::protocol(SASL_AUTHENTICATION_FAILED);
+        refusal.message = "Authentication failed: Invalid username or password".into();
+        let rejection = Rejection {
+            name: "KafkaJSProtocolError".into(),
+            message: refusal.message.clone(),
+        };
+        let e = failure("PLAIN", rejection, vec![refusal]);
+        assert_eq!(e.class.name(), "KafkaJSProtocolError");
+        assert_eq!(e.protocol.map(|p| p.code), Some(SASL_AUTHENTICATION_FAILED));
+    }
+
+    #[test]
+    fn a_provider_s_own_error_is_an_authentication_error_saying_what_failed() {
+        let rejection = |name: &str| Rejection {
+            name: name.into(),
+            message: "token service down".into(),
+        };
+        let e = failure("AWS_MSK_IAM", rejection("TypeError"), vec![]);
+        assert_eq!(e.class, ErrorClass::SaslAuthentication);
+        assert_eq!(
+            e.message,
+            "SASL AWS_MSK_IAM authentication failed: token service down"
+        );
+        let e = failure(
+            "AWS_MSK_IAM",
+            rejection("KafkaJSSASLAuthenticationError"),
+            vec![],
+        );
+        assert_eq!(e.message, "token service down");
+        assert!(!e.retriable);
+    }
+
+    #[test]
     fn the_broker_is_its_host_and_port() {
         let broker = broker_of("127.0.0.1:9096");
         assert_eq!((broker.host.as_str(), broker.port), ("127.0.0.1", 9096));
