@@ -20,8 +20,8 @@ const refusal = what =>
 const refuseUnhonouredSasl = config => {
   const { sasl } = config
   if (config.reauthenticationThreshold != null) throw refusal('SASL re-authentication ("reauthenticationThreshold")')
-  if (!sasl) return
-  if (sasl.authenticationProvider) return
+  // A provider of the user's own speaks whatever mechanism it names.
+  if (!sasl || sasl.authenticationProvider) return
   const mechanism = String(sasl.mechanism || '').toUpperCase()
   if (!['OAUTHBEARER', 'AWS'].includes(mechanism) && !Object.hasOwn(MISSING_CREDENTIALS, mechanism)) {
     throw refusal(`the SASL mechanism "${sasl.mechanism}"`)
