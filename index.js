@@ -12,6 +12,7 @@ const { CompressionCodecs } = require('./lib/codecs')
 const enums = require('./lib/enums')
 const errors = require('./lib/errors')
 const { refuseUnsupported } = require('./lib/unsupported')
+const { useLogger } = require('./lib/sasl')
 
 const PARTITIONER_WARNING =
   'KafkaJS v2.0.0 switched default partitioner. To retain the same partitioning behavior as in previous versions, create the producer with the option "createPartitioner: Partitioners.LegacyPartitioner". See the migration guide at https://kafka.js.org/docs/migration-guide-v2.0.0#producer-new-default-partitioner for details. Silence this warning by setting the environment variable "KAFKAJS_NO_PARTITIONER_WARNING=1"'
@@ -29,6 +30,7 @@ class Kafka {
     refuseUnsupported(config)
     this.#config = config
     this.#logger = createLogger({ level, logCreator })
+    useLogger(config, this.#logger)
   }
 
   producer(options = {}) {

@@ -5,6 +5,7 @@
 const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
 const { startCuttingProxy } = require('./fixtures/cutting-proxy')
+const { plainThroughTheHook } = require('./fixtures/plain-provider')
 const { client, unique, waitFor } = require('./helpers')
 
 const USER = 'alice'
@@ -36,12 +37,20 @@ describeWithKafka('SASL re-authentication against Apache Kafka (needs Java)', ()
     await broker?.stop()
   })
 
-  test('sessions are renewed on live connections while messages flow, and nothing is lost', async () => {
+  const mechanisms = [
+    ['PLAIN', { mechanism: 'plain', username: USER, password: PASSWORD }],
+    [
+      'PLAIN through a custom authenticationProvider',
+      plainThroughTheHook({ username: USER, password: PASSWORD }),
+    ],
+  ]
+
+  test.each(mechanisms)('%s: sessions are renewed on live connections while messages flow, and nothing is lost', async (_, sasl) => {
     const { Kafka, logLevel } = client()
     const kafka = new Kafka({
       brokers: [proxy.address],
       logLevel: logLevel.NOTHING,
-      sasl: { mechanism: 'plain', username: USER, password: PASSWORD },
+      sasl,
       reauthenticationThreshold: 1000,
     })
     const topic = unique('reauth')

@@ -90,7 +90,7 @@ const nativeClientOptions = async config => {
       Boolean(options.enforceRequestTimeout) && !Number.isNaN(options.requestTimeout),
     retry: retryOptions(config.retry),
     ssl: sslOptions(config.ssl),
-    sasl: saslOptions(config.sasl),
+    sasl: saslOptions(config.sasl, config),
     authenticationTimeout: args.timer(options.authenticationTimeout),
     reauthenticationThreshold: args.timer(options.reauthenticationThreshold),
   }

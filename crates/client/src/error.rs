@@ -174,7 +174,7 @@ impl Error {
     }
 
     /// Node's name for a socket error, as KafkaJSConnectionError's `code`.
-    fn node_code(e: &std::io::Error) -> Option<&'static str> {
+    pub(crate) fn node_code(e: &std::io::Error) -> Option<&'static str> {
         use std::io::ErrorKind::*;
         match e.kind() {
             ConnectionRefused => Some("ECONNREFUSED"),

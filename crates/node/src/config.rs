@@ -5,12 +5,16 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use futures::future::{BoxFuture, FutureExt};
-use kafkars_client::network::{OauthToken, SaslOptions, TlsOptions, TokenProvider};
+use kafkars_client::network::{
+    AuthenticationProvider, OauthToken, SaslOptions, TlsOptions, TokenProvider,
+};
 use kafkars_client::{ClientConfig, RetryConfig};
 use napi::bindgen_prelude::Promise;
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::Status;
 use napi_derive::napi;
+
+use crate::sasl::{AuthenticationCallback, JsAuthenticationProvider};
 
 /// KafkaJS's `retry` options, all set by the JavaScript layer.
 #[napi(object)]
@@ -51,6 +55,8 @@ pub struct SaslCredentials {
     /// OAUTHBEARER's `oauthBearerProvider`, wrapped by the JavaScript layer to answer
     /// `{ value, extensions: [{ key, value }] }`.
     pub oauth_bearer_provider: Option<TokenCallback>,
+    /// KafkaJS's `authenticationProvider`, wrapped by the JavaScript layer (see `sasl.rs`).
+    pub authentication_provider: Option<AuthenticationCallback>,
 }
 
 /// An OAuth bearer token as the JavaScript layer hands it over.
@@ -104,6 +110,9 @@ impl From<SaslCredentials> for SaslOptions {
             token_provider: s
                 .oauth_bearer_provider
                 .map(|p| Arc::new(JsTokenProvider(Arc::new(p))) as Arc<dyn TokenProvider>),
+            authentication_provider: s.authentication_provider.map(|p| {
+                Arc::new(JsAuthenticationProvider(Arc::new(p))) as Arc<dyn AuthenticationProvider>
+            }),
         }
     }
 }

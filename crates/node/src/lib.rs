@@ -7,6 +7,7 @@ mod consumer;
 mod error;
 mod events;
 mod producer;
+mod sasl;
 mod wire;
 
 /// Whatever a broker sends, decoding it must not abort Node: see kafkars_client::allocator.

@@ -1,11 +1,13 @@
 //! Connections to brokers.
 
+mod authentication_provider;
 mod connection;
 mod observer;
 mod sasl;
 mod tls;
 pub mod versions;
 
+pub use authentication_provider::{AuthenticationProvider, Broker, Rejection, SaslExchange};
 pub use connection::{Connection, Security};
 pub use observer::{RequestEvent, RequestInfo, RequestObserver, RequestSink};
 pub use sasl::{OauthToken, SaslOptions, TokenProvider};

@@ -1,7 +1,8 @@
 //! SASL authentication of a new connection, as KafkaJS's saslAuthenticator does it: SaslHandshake
 //! names the mechanism, then SaslAuthenticate carries its exchange — one message for PLAIN and
 //! OAUTHBEARER (RFC 7628, the token from the user's provider), two round trips for SCRAM
-//! (RFC 5802, over HMAC-SHA-256 or -512).
+//! (RFC 5802, over HMAC-SHA-256 or -512). Any other mechanism is the user's
+//! `authenticationProvider`, after the same handshake.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,6 +16,7 @@ use kafka_protocol::protocol::StrBytes;
 use rand::distr::{Alphanumeric, SampleString};
 use ring::{digest, hmac, pbkdf2};
 
+use super::authentication_provider::{self, AuthenticationProvider};
 use super::Connection;
 use crate::error::{Error, ErrorClass, Result};
 
@@ -71,6 +73,8 @@ pub struct SaslOptions {
     /// OAUTHBEARER's authorization identity (`authorizationIdentity`), if any.
     pub authorization_identity: Option<String>,
     pub token_provider: Option<Arc<dyn TokenProvider>>,
+    /// KafkaJS's `authenticationProvider`: when set, it speaks the mechanism, whichever it is.
+    pub authentication_provider: Option<Arc<dyn AuthenticationProvider>>,
 }
 
 impl std::fmt::Debug for SaslOptions {
@@ -89,15 +93,47 @@ fn failed(message: String) -> Error {
 
 /// Authenticates `conn` (ApiVersions done) as `sasl` says.
 pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
+    if let Some(provider) = &sasl.authentication_provider {
+        let mechanism = sasl.mechanism.to_uppercase();
+        handshake(conn, &mechanism).await?;
+        return authentication_provider::authenticate(conn, &mechanism, provider).await;
+    }
     let kind = Mechanism::parse(&sasl.mechanism).ok_or_else(|| {
         Error::non_retriable(format!(
             "SASL mechanism {} is not supported by kafkars (it speaks PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER)",
             sasl.mechanism
         ))
     })?;
-    let mechanism = kind.name();
+    handshake(conn, kind.name()).await?;
+    match kind {
+        Mechanism::Plain => {
+            let message = format!("\0{}\0{}", sasl.username, sasl.password);
+            exchange(conn, message.into_bytes())
+                .await
+                .map_err(|e| failed(format!("SASL PLAIN authentication failed: {e}")))?;
+            Ok(())
+        }
+        Mechanism::OauthBearer => oauth_bearer(conn, sasl).await,
+        Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
+            let digest = if kind == Mechanism::ScramSha256 {
+                "SHA256"
+            } else {
+                "SHA512"
+            };
+            scram(conn, kind, sasl)
+                .await
+                .map_err(|e| failed(format!("SASL SCRAM {digest} authentication failed: {e}")))
+        }
+    }
+}
+
+/// SaslHandshake names the mechanism; the broker answers with the ones it enables.
+async fn handshake(conn: &Connection, mechanism: &str) -> Result<()> {
     let handshake = conn
-        .send(&SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism)))
+        .send(
+            &SaslHandshakeRequest::default()
+                .with_mechanism(StrBytes::from_string(mechanism.to_string())),
+        )
         .await?;
     let enabled: Vec<&str> = handshake.mechanisms.iter().map(|m| m.as_str()).collect();
     let named = || match enabled.as_slice() {
@@ -124,26 +160,7 @@ pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
             named()
         )));
     }
-    match kind {
-        Mechanism::Plain => {
-            let message = format!("\0{}\0{}", sasl.username, sasl.password);
-            exchange(conn, message.into_bytes())
-                .await
-                .map_err(|e| failed(format!("SASL PLAIN authentication failed: {e}")))?;
-            Ok(())
-        }
-        Mechanism::OauthBearer => oauth_bearer(conn, sasl).await,
-        Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
-            let digest = if kind == Mechanism::ScramSha256 {
-                "SHA256"
-            } else {
-                "SHA512"
-            };
-            scram(conn, kind, sasl)
-                .await
-                .map_err(|e| failed(format!("SASL SCRAM {digest} authentication failed: {e}")))
-        }
-    }
+    Ok(())
 }
 
 /// One SaslAuthenticate round trip; the broker's refusal is its own message.
@@ -327,6 +344,7 @@ mod tests {
             password: "alice-secret".into(),
             authorization_identity: None,
             token_provider: None,
+            authentication_provider: None,
         };
         assert!(!format!("{sasl:?}").contains("secret"));
     }

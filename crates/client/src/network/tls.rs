@@ -113,12 +113,54 @@ impl Tls {
         let name = ServerName::try_from(host.to_string()).map_err(|e| {
             Error::connection(address, format!("Invalid TLS server name {host}: {e}"))
         })?;
-        self.connector.connect(name, stream).await.map_err(|e| {
-            Error::connection(
-                address,
-                format!("Connection error: TLS handshake with {address} failed: {e}"),
-            )
-        })
+        self.connector
+            .connect(name, stream)
+            .await
+            .map_err(|e| handshake_failed(address, &e))
+    }
+}
+
+/// KafkaJS's error for a failed handshake: the reason in words after the broker, and Node's code
+/// for it (KafkaJSConnectionError's `code`) where the reason leaves no doubt which it is.
+fn handshake_failed(address: &str, e: &std::io::Error) -> Error {
+    let tls = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    let (code, reason) = match tls {
+        Some(rustls::Error::InvalidCertificate(certificate)) => certificate_reason(certificate),
+        Some(other) => (None, other.to_string()),
+        // Node's words and code for it.
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => (
+            Some("ECONNRESET"),
+            "the broker disconnected before a secure TLS connection was established (is it a TLS listener?)"
+                .to_string(),
+        ),
+        None => (Error::node_code(e), e.to_string()),
+    };
+    let mut error = Error::connection(
+        address,
+        format!("Connection error: TLS handshake with {address} failed: {reason}"),
+    );
+    error.errno = code;
+    error
+}
+
+fn certificate_reason(e: &rustls::CertificateError) -> (Option<&'static str>, String) {
+    use rustls::CertificateError::*;
+    match e {
+        // Which of Node's codes an unknown issuer is depends on the chain the broker sent.
+        UnknownIssuer => (
+            None,
+            "the broker's certificate is not signed by a trusted CA (unknown issuer)".to_string(),
+        ),
+        Expired | ExpiredContext { .. } => (
+            Some("CERT_HAS_EXPIRED"),
+            format!("the broker's certificate has expired ({e})"),
+        ),
+        NotValidForName | NotValidForNameContext { .. } => {
+            (Some("ERR_TLS_CERT_ALTNAME_INVALID"), e.to_string())
+        }
+        _ => (None, format!("invalid broker certificate: {e}")),
     }
 }
 
@@ -218,6 +260,28 @@ mod tests {
             e.message.starts_with("Invalid ssl option: ca"),
             "{}",
             e.message
+        );
+    }
+
+    #[test]
+    fn a_failed_handshake_names_the_broker_the_reason_and_node_s_code() {
+        let expired = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+        );
+        let e = handshake_failed("broker-1:9093", &expired);
+        assert_eq!(e.errno, Some("CERT_HAS_EXPIRED"));
+        assert!(e.retriable);
+        assert!(
+            e.message
+                .starts_with("Connection error: TLS handshake with broker-1:9093 failed: the broker's certificate has expired"),
+            "{}",
+            e.message
+        );
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        assert_eq!(
+            handshake_failed("broker-1:9093", &eof).errno,
+            Some("ECONNRESET")
         );
     }
 
