@@ -730,6 +730,7 @@ mod tests {
                 password: "alice-secret".to_string(),
                 authorization_identity: None,
                 token_provider: None,
+                authentication_provider: None,
             }),
             authentication_timeout: Duration::from_secs(5),
             reauthentication_threshold: Duration::from_secs(10),
