@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
 use crate::network::sasl::{self, SaslOptions};
-use crate::network::tls::Tls;
+use crate::network::tls::{self, Tls};
 use crate::network::versions::{max_version, ApiVersionTable};
 use crate::protocol::response;
 
@@ -543,6 +543,12 @@ async fn transport(
         .map_err(|_| Error::connection(address, format!("Connection timeout to {address}")))?
 }
 
+/// What a failed read ends the connection with: a TLS failure as the broker's TLS said it, else
+/// the connection closed, as KafkaJS reports a socket that ended.
+fn read_failed(address: &str, e: &std::io::Error) -> Error {
+    tls::session_failed(address, e).unwrap_or_else(|| Error::connection_closed(address))
+}
+
 fn api_key<R: Request>() -> ApiKey {
     ApiKey::try_from(R::KEY).expect("kafka-protocol requests have known keys")
 }
@@ -565,14 +571,15 @@ async fn read_responses(
                     ),
                 )
             }
-            Err(_) => break Error::connection_closed(&address),
+            Err(e) => break read_failed(&address, &e),
         };
         // Read as the bytes arrive, not into a buffer of the announced size: a length that is
         // not one (a TLS alert read as a size is 352 MB) then costs what was really sent.
         let mut body = Vec::with_capacity(len.min(INITIAL_READ_BUFFER));
         match (&mut reader).take(len as u64).read_to_end(&mut body).await {
             Ok(n) if n == len => {}
-            _ => break Error::connection_closed(&address),
+            Ok(_) => break Error::connection_closed(&address),
+            Err(e) => break read_failed(&address, &e),
         }
         let body = Bytes::from(body);
         // The header is decoded by the caller, who knows its version: only peek at the id.

@@ -145,6 +145,28 @@ fn handshake_failed(address: &str, e: &std::io::Error) -> Error {
     error
 }
 
+/// KafkaJS's error for a TLS session the broker ended after the handshake, as a TLS 1.3 broker
+/// does when it finds the client's certificate missing or wrong: the alert in words, and Node's
+/// code for it. None when the failed read was not TLS's doing (the caller's closed connection).
+pub(super) fn session_failed(address: &str, e: &std::io::Error) -> Option<Error> {
+    let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
+    let code = match tls {
+        rustls::Error::AlertReceived(rustls::AlertDescription::BadCertificate) => {
+            Some("ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE")
+        }
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            Some("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED")
+        }
+        _ => None,
+    };
+    let mut error = Error::connection(
+        address,
+        format!("Connection error: the TLS session with {address} failed: {tls}"),
+    );
+    error.errno = code;
+    Some(error)
+}
+
 fn certificate_reason(e: &rustls::CertificateError) -> (Option<&'static str>, String) {
     use rustls::CertificateError::*;
     match e {
