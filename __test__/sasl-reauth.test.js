@@ -25,8 +25,10 @@ describeWithKafka('SASL re-authentication against Apache Kafka (needs Java)', ()
       advertise: proxy.address,
       settings: {
         'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
-        'sasl.enabled.mechanisms': 'PLAIN',
+        'sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER',
         'listener.name.client.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
+        // No handler configured: the broker validates unsecured (unsigned) JWTs.
+        'listener.name.client.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
         'connections.max.reauth.ms': String(SESSION_MS),
       },
     })
@@ -37,12 +39,26 @@ describeWithKafka('SASL re-authentication against Apache Kafka (needs Java)', ()
     await broker?.stop()
   })
 
+  /** An unsigned JWT the broker's unsecured validator accepts. */
+  const unsecuredJwt = () => {
+    const now = Math.floor(Date.now() / 1000)
+    const part = object => Buffer.from(JSON.stringify(object)).toString('base64url')
+    return `${part({ alg: 'none' })}.${part({ sub: USER, iat: now - 1, exp: now + 3600 })}.`
+  }
+  // How often the OAUTHBEARER provider was asked: at each authentication, renewals included.
+  let tokensGiven = 0
+  const oauthBearerProvider = async () => {
+    tokensGiven += 1
+    return { value: unsecuredJwt() }
+  }
+
   const mechanisms = [
     ['PLAIN', { mechanism: 'plain', username: USER, password: PASSWORD }],
     [
       'PLAIN through a custom authenticationProvider',
       plainThroughTheHook({ username: USER, password: PASSWORD }),
     ],
+    ['OAUTHBEARER', { mechanism: 'oauthbearer', oauthBearerProvider }],
   ]
 
   test.each(mechanisms)('%s: sessions are renewed on live connections while messages flow, and nothing is lost', async (_, sasl) => {
@@ -77,12 +93,16 @@ describeWithKafka('SASL re-authentication against Apache Kafka (needs Java)', ()
       // Every connection the clients need is open once a message has gone round.
       await sendAndSee('warm-up')
       const opened = proxy.accepted
+      const tokensBefore = tokensGiven
       // Then messages go round for three session lifetimes, each after the last was consumed.
       const until = Date.now() + 3 * SESSION_MS
       for (let i = 0; Date.now() < until; i++) await sendAndSee(`m${i}`)
       expect(received).toEqual(sent)
       // The broker closes a connection whose session ended: none was replaced.
       expect(proxy.accepted).toBe(opened)
+      // An OAUTHBEARER session is renewed with a token the provider gives anew: on the
+      // producer's connection alone, once in each of the three lifetimes at least.
+      if (sasl.mechanism === 'oauthbearer') expect(tokensGiven - tokensBefore).toBeGreaterThanOrEqual(3)
     } finally {
       await consumer.disconnect()
       await producer.disconnect()
