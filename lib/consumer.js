@@ -90,6 +90,8 @@ const createConsumer = ({ config, logger, options }) => {
     throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
   }
   const consumerLogger = logger.namespace('Consumer')
+  // KafkaJS logs the group's doings (joins, pauses) under its ConsumerGroup's namespace.
+  const groupLogger = logger.namespace('ConsumerGroup')
   const { events, emitter, on, observeRequests } = createInstrumentation('consumer', consumerLogger)
 
   // Custom assigners run here when this member leads the group; KafkaJS's round-robin alone
@@ -489,6 +491,7 @@ const createConsumer = ({ config, logger, options }) => {
     switch (kind) {
       case 'group_join':
         assignment = p.memberAssignment
+        groupLogger.info('Consumer has joined the group', p)
         return emit(events.GROUP_JOIN, p)
       case 'heartbeat':
         return emit(events.HEARTBEAT, p)
@@ -511,6 +514,7 @@ const createConsumer = ({ config, logger, options }) => {
   }
 
   const start = async () => {
+    consumerLogger.info('Starting', { groupId })
     running = true
     for (const { topic, fromBeginning } of subscriptions) await call(engine.subscribe([topic], fromBeginning))
     const { autoCommit, partitionsConsumedConcurrently } = runOptions
@@ -551,6 +555,7 @@ const createConsumer = ({ config, logger, options }) => {
     restartTimer = null
     if (engine) await call(engine.stop())
     emit(events.STOP)
+    consumerLogger.info('Stopped', { groupId })
   }
 
   const disconnect = async () => {
@@ -562,6 +567,9 @@ const createConsumer = ({ config, logger, options }) => {
       await call(engine.disconnect())
       emit(events.STOP)
     }
+    // KafkaJS's disconnect stops first, so it logs the same.
+    consumerLogger.info('Stopped', { groupId })
+    consumerLogger.debug('consumer has stopped, disconnecting', { groupId })
     emit(events.DISCONNECT)
   }
 
@@ -584,12 +592,14 @@ const createConsumer = ({ config, logger, options }) => {
 
   const pause = (topicPartitions = []) => {
     const tps = expand(topicPartitions, 'pause')
+    groupLogger.info(`Pausing fetching from ${topicPartitions.length} topics`, { topicPartitions })
     for (const { topic, partition } of tps) pausedSet.add(tpKey(topic, partition))
     engine.pause(tps)
   }
 
   const resume = (topicPartitions = []) => {
     const tps = expand(topicPartitions, 'resume')
+    groupLogger.info(`Resuming fetching from ${topicPartitions.length} topics`, { topicPartitions })
     for (const { topic, partition } of tps) pausedSet.delete(tpKey(topic, partition))
     engine.resume(tps)
   }
