@@ -625,11 +625,25 @@ async fn fetch_all(
         inner.cluster.refresh_metadata(&unled, false).await?;
     }
     if by_node.is_empty() {
-        // Nothing to fetch (all paused, or no assignment): wait as a fetch would.
+        // Nothing to fetch (all paused, or no assignment): wait as a fetch would, reported as
+        // KafkaJS's fetchers report it, one per broker, each asking for nothing.
+        let mut nodes: Vec<i32> = metadata.brokers.keys().copied().collect();
+        nodes.sort_unstable();
+        let started = std::time::Instant::now();
+        for &node_id in &nodes {
+            events(ConsumerEvent::FetchStart { node_id });
+        }
         tokio::time::sleep(Duration::from_millis(
             inner.config.max_wait_time.max(100) as u64
         ))
         .await;
+        for node_id in nodes {
+            events(ConsumerEvent::Fetch {
+                node_id,
+                number_of_batches: 0,
+                duration: started.elapsed(),
+            });
+        }
         return Ok(Vec::new());
     }
     let requests = by_node.into_iter().map(|(node, parts)| async move {
