@@ -391,6 +391,28 @@ const rows = [
     async (ctx, topic) => (await ctx.consumer()).pause([{ topic, partitions: ['abc'] }]),
   ],
   ["pause('abc')", 'KafkaJSNonRetriableError', async ctx => (await ctx.consumer()).pause('abc')],
+  ['resume before run', 'KafkaJSNonRetriableError', async (ctx, topic) => (await ctx.consumer()).resume([{ topic }])],
+  [
+    'commitOffsets after stop',
+    'KafkaJSNonRetriableError',
+    async (ctx, topic) => {
+      const consumer = await ctx.consumer()
+      await consumer.subscribe({ topic })
+      await consumer.run({ eachMessage: async () => {} })
+      await consumer.stop()
+      return consumer.commitOffsets([{ topic, partition: 0, offset: '0' }])
+    },
+  ],
+  [
+    'heartbeatInterval equal to sessionTimeout',
+    'KafkaJSNonRetriableError',
+    ctx => ctx.consumer({ heartbeatInterval: 10000, sessionTimeout: 10000 }),
+  ],
+  [
+    'sessionTimeout 2000 below the default heartbeatInterval',
+    'KafkaJSNonRetriableError',
+    ctx => ctx.consumer({ sessionTimeout: 2000 }),
+  ],
 
   // admin
   ['createTopics()', 'TypeError', async ctx => (await ctx.admin()).createTopics()],

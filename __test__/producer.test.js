@@ -1,5 +1,14 @@
 // The producer API beyond the quickstart, proven on KafkaJS first.
-const { client, clientName, newKafka, createTopic, consumeMessages, highWatermark } = require('./helpers')
+const {
+  client,
+  clientName,
+  newKafka,
+  createTopic,
+  consumeMessages,
+  highWatermark,
+  unique,
+  topicExists,
+} = require('./helpers')
 // KafkaJS's own legacy hash is the oracle for LegacyPartitioner.
 const legacyMurmur2 = require('kafkajs/src/producer/partitioners/legacy/murmur2')
 
@@ -151,4 +160,33 @@ test('metadataMaxAge: cached metadata expires, so a producer sees a topic that g
   await fresh.disconnect()
   await cached.disconnect()
   expect(after).toEqual([1, 0])
+})
+
+// KafkaJS checks acks before anything else of a send, connection included: an idempotent
+// producer refuses acks other than -1 at once, even for a topic that does not exist (which it
+// would otherwise wait for) and even before connect.
+describe('an idempotent producer refuses acks other than -1 at once', () => {
+  const EOS = "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees"
+
+  test.each([
+    [1, true],
+    [0, false],
+  ])('acks %i to a topic that does not exist (allowAutoTopicCreation %s), connected', async (acks, allowAutoTopicCreation) => {
+    const topic = unique('missing')
+    const producer = newKafka().producer({ idempotent: true, allowAutoTopicCreation })
+    await producer.connect()
+    const started = Date.now()
+    const error = await producer.send({ topic, acks, messages: [{ value: 'v' }] }).catch(e => e)
+    const took = Date.now() - started
+    await producer.disconnect()
+    expect([error.name, error.message, error.retriable]).toEqual(['KafkaJSNonRetriableError', EOS, false])
+    expect(took).toBeLessThan(1000)
+    expect(await topicExists(topic)).toBe(false)
+  }, 10000)
+
+  test('acks 1 before connect, and ahead of a message without a value', async () => {
+    const producer = newKafka().producer({ idempotent: true })
+    const error = await producer.sendBatch({ acks: 1, topicMessages: [{ topic: 't', messages: [{}] }] }).catch(e => e)
+    expect([error.name, error.message]).toEqual(['KafkaJSNonRetriableError', EOS])
+  })
 })

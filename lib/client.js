@@ -46,6 +46,7 @@ const native = {
   NativeAdmin: guarded(binding.NativeAdmin),
   NativeConsumer: guarded(binding.NativeConsumer),
   NativeProducer: guarded(binding.NativeProducer),
+  NativePartitioner: guarded(binding.NativePartitioner),
 }
 
 const retryOptions = (...layers) =>

@@ -212,7 +212,11 @@ const createConsumer = ({ config, logger, options }) => {
     return () => resume([{ topic, partitions: [partition] }])
   }
 
-  const heartbeat = async () => {}
+  // KafkaJS's heartbeat(): sent if due, rejecting while the group rebalances.
+  const heartbeat = async () => {
+    const sent = await call(engine.heartbeat())
+    if (sent) onEvent(sent)
+  }
 
   // Partitions seeked since their current batch began: the rest of that batch is stale.
   const seeked = new Set()

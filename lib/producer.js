@@ -30,9 +30,15 @@ const CONNECTION = { CONNECTED: 'connected', DISCONNECTING: 'disconnecting', DIS
 
 // KafkaJS's own checks of a send, in its order: topics, then per topic the messages array and
 // values. Plain loops: this runs for every send.
-const checkTopicMessages = topicMessages => {
+const checkTopicMessages = (topicMessages, idempotent, acks) => {
   if (!Array.isArray(topicMessages)) throw new TypeError('topicMessages.some is not a function')
   for (const { topic } of topicMessages) if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic`)
+  // Before the messages, the connection and the topics' metadata, as in KafkaJS.
+  if (idempotent && acks !== -1) {
+    throw new KafkaJSNonRetriableError(
+      `Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees`
+    )
+  }
   for (const { topic, messages } of topicMessages) {
     if (!messages) {
       throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
@@ -279,7 +285,7 @@ const createProducer = ({ config, logger, options }) => {
     timeout = defaults.send.timeout,
     compression = defaults.send.compression
   ) => {
-    checkTopicMessages(topicMessages)
+    checkTopicMessages(topicMessages, idempotent, acks)
     if (status === CONNECTION.DISCONNECTING) {
       throw new KafkaJSNonRetriableError(
         `The producer is disconnecting; therefore, it can't safely accept messages anymore`

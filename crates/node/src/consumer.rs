@@ -585,6 +585,14 @@ impl NativeConsumer {
         Ok(event.as_ref().map(engine_event))
     }
 
+    /// The handler's `heartbeat()`; returns the HEARTBEAT event for JavaScript to emit before
+    /// resolving.
+    #[napi]
+    pub async fn heartbeat(&self) -> Result<Option<EngineEvent>> {
+        let event = self.consumer.heartbeat().await.map_err(to_napi)?;
+        Ok(event.as_ref().map(engine_event))
+    }
+
     /// Resolved offsets not yet committed; the JavaScript side adds those of running batches.
     #[napi]
     pub fn uncommitted_offsets(&self) -> Vec<TopicPartitionOffsetOutput> {

@@ -6,6 +6,7 @@ mod config;
 mod consumer;
 mod error;
 mod events;
+mod partitioner;
 mod producer;
 mod sasl;
 mod wire;

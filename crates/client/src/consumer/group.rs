@@ -151,15 +151,10 @@ async fn join_and_sync_once(
             .iter()
             .map(|m| (m.member_id.as_str().to_string(), m.metadata.clone()))
             .collect();
-        // The leader assigns every topic any member subscribes to, as KafkaJS does.
-        let mut group_topics: Vec<String> = topics.to_vec();
-        for (_, metadata) in &members {
-            for topic in assigner::decode_member_topics(metadata.clone()).unwrap_or_default() {
-                if !group_topics.contains(&topic) {
-                    group_topics.push(topic);
-                }
-            }
-        }
+        // As KafkaJS's, the leader assigns the topics it subscribes to itself, whatever the
+        // others subscribe to: a member may be given a topic it did not ask for (reported as
+        // RECEIVED_UNSUBSCRIBED_TOPICS), and one only others ask for goes unassigned.
+        let group_topics: Vec<String> = topics.to_vec();
         cluster
             .refresh_metadata(&group_topics, config.allow_auto_topic_creation)
             .await?;

@@ -1,10 +1,11 @@
 //! The group consumer. `run` joins the group and spawns the runner, which fetches from each
 //! partition's leader (or the replica in the consumer's rack) and hands one batch at a time to
-//! the user's handler; heartbeats run on their own task so a slow handler does not cost the
-//! member its place in the group.
+//! the user's handler; heartbeats go out where KafkaJS sends them, and on a task of their own
+//! while a handler runs, so a slow handler does not cost the member its place in the group.
 
 mod assigner;
 pub(crate) mod group;
+mod heartbeat;
 mod read_replicas;
 mod runner;
 
@@ -253,6 +254,7 @@ struct Inner {
     seeks: Mutex<Vec<(String, i32, i64)>>,
     paused: Mutex<HashSet<(String, i32)>>,
     offsets: Mutex<Offsets>,
+    heartbeats: heartbeat::Heartbeats,
     /// Partitions read from a follower in the consumer's rack rather than their leader.
     read_replicas: Mutex<read_replicas::ReadReplicas>,
 }
@@ -277,6 +279,7 @@ impl Consumer {
                 seeks: Mutex::default(),
                 paused: Mutex::default(),
                 offsets: Mutex::default(),
+                heartbeats: heartbeat::Heartbeats::default(),
                 read_replicas: Mutex::default(),
             }),
         }
@@ -408,6 +411,13 @@ impl Consumer {
         offsets: &[(String, i32, i64)],
     ) -> Result<Option<ConsumerEvent>> {
         runner::commit(&self.inner, offsets.to_vec()).await
+    }
+
+    /// The handler's `heartbeat()`: a heartbeat if one is due, returning its HEARTBEAT event; it
+    /// fails with the coordinator's error (REBALANCE_IN_PROGRESS while the group rebalances),
+    /// and the runner joins again once the handler returns.
+    pub async fn heartbeat(&self) -> Result<Option<ConsumerEvent>> {
+        heartbeat::beat(&self.inner).await
     }
 
     /// Offsets resolved and not yet committed: (topic, partition, next offset).

@@ -14,6 +14,7 @@ use kafka_protocol::protocol::StrBytes;
 use tokio::sync::oneshot;
 
 use super::group::{self, is_rebalancing, Generation};
+use super::heartbeat;
 use super::{
     BatchHandler, BatchOutcome, ConsumerEvent, EventSink, FetchedBatch, Inner, Offsets, RunConfig,
     Tp,
@@ -94,6 +95,7 @@ pub(super) async fn run(
             }
         };
         *inner.generation.lock().unwrap() = Some(generation.clone());
+        inner.heartbeats.joined().await;
         let not_subscribed: Vec<String> = generation
             .assigned_topics
             .iter()
@@ -134,9 +136,8 @@ pub(super) async fn run(
         if let Some(joined) = joined.take() {
             let _ = joined.send(());
         }
-        let heartbeats = AbortOnDrop(tokio::spawn(heartbeat_loop(
+        let heartbeats = AbortOnDrop(tokio::spawn(heartbeat::while_handling(
             inner.clone(),
-            generation.clone(),
             events.clone(),
         )));
         let exit = consume(&inner, &generation, &mut positions, &run, &handler, &events).await;
@@ -217,27 +218,6 @@ async fn starting_positions(inner: &Inner, generation: &Generation) -> Result<Po
     Ok(positions)
 }
 
-async fn heartbeat_loop(inner: Arc<Inner>, generation: Generation, events: EventSink) {
-    loop {
-        tokio::time::sleep(inner.config.heartbeat_interval).await;
-        match group::heartbeat(&inner.cluster, &inner.config, &generation).await {
-            Ok(()) => events(ConsumerEvent::Heartbeat {
-                group_id: inner.config.group_id.clone(),
-                member_id: generation.member_id.clone(),
-                generation_id: generation.generation_id,
-            }),
-            // A cut connection is reopened by the next heartbeat; a coordinator that cannot be
-            // reached at all has likely moved: join again to find it.
-            Err(e) if is_rebalancing(&e) || e.class == crate::error::ErrorClass::Connection => {
-                inner.rejoin.store(true, Ordering::SeqCst);
-                inner.wake.notify_one();
-                return;
-            }
-            Err(_) => {}
-        }
-    }
-}
-
 /// A batch handed to the handler, with what is needed to move its partition on afterwards.
 struct Dispatched {
     tp: Tp,
@@ -301,6 +281,9 @@ async fn consume(
         };
         let mut batches = match fetched {
             Ok(b) => {
+                if b.is_empty() {
+                    heartbeat::at_point(inner, events).await;
+                }
                 prefetch = Prefetch::start(inner, positions, &b, events);
                 b.into_iter()
             }
@@ -327,9 +310,18 @@ async fn consume(
                 let Some(mut batch) = batches.next() else {
                     break;
                 };
-                if let Some(dispatched) = dispatch(inner, positions, &mut batch) {
-                    let future = handler(batch);
-                    handling.push(async move { (dispatched, future.await) });
+                match dispatch(inner, positions, &mut batch) {
+                    Some(dispatched) => {
+                        let future = handler(batch);
+                        let running = inner.heartbeats.handling();
+                        handling.push(async move {
+                            let outcome = future.await;
+                            drop(running);
+                            (dispatched, outcome)
+                        });
+                    }
+                    // As KafkaJS after a batch with nothing to handle.
+                    None => heartbeat::at_point(inner, events).await,
                 }
             }
             if handling.is_empty() {
@@ -373,6 +365,7 @@ async fn consume(
                     }
                 }
             }
+            heartbeat::at_point(inner, events).await;
         }
         if left {
             return Exit::Left;
@@ -416,7 +409,12 @@ impl Prefetch {
         batches: &[FetchedBatch],
         events: &EventSink,
     ) -> Option<Prefetch> {
-        if batches.is_empty() || !positions.batch_start.is_empty() {
+        // Nothing for a handler (an idle partition's empty answer): the next fetch is the one
+        // that waits for records, not one sent at once and answered empty again.
+        let nothing_to_handle = batches
+            .iter()
+            .all(|b| b.records.records.is_empty() && b.records.last_offset.is_none());
+        if nothing_to_handle || !positions.batch_start.is_empty() {
             return None;
         }
         let mut ahead = Positions {
@@ -631,11 +629,25 @@ async fn fetch_all(
         inner.cluster.refresh_metadata(&unled, false).await?;
     }
     if by_node.is_empty() {
-        // Nothing to fetch (all paused, or no assignment): wait as a fetch would.
+        // Nothing to fetch (all paused, or no assignment): wait as a fetch would, reported as
+        // KafkaJS's fetchers report it, one per broker, each asking for nothing.
+        let mut nodes: Vec<i32> = metadata.brokers.keys().copied().collect();
+        nodes.sort_unstable();
+        let started = std::time::Instant::now();
+        for &node_id in &nodes {
+            events(ConsumerEvent::FetchStart { node_id });
+        }
         tokio::time::sleep(Duration::from_millis(
             inner.config.max_wait_time.max(100) as u64
         ))
         .await;
+        for node_id in nodes {
+            events(ConsumerEvent::Fetch {
+                node_id,
+                number_of_batches: 0,
+                duration: started.elapsed(),
+            });
+        }
         return Ok(Vec::new());
     }
     let requests = by_node.into_iter().map(|(node, parts)| async move {

@@ -264,21 +264,22 @@ impl Producer {
         batch: Vec<TopicMessages>,
         options: SendOptions,
     ) -> Result<Vec<RecordMetadata>> {
+        let eos = self.eos.as_ref().filter(|eos| eos.stamps());
+        // Refused before anything is asked of the cluster, as KafkaJS does: a topic that does
+        // not exist would otherwise be waited for, without end under an idempotent retry.
+        if eos.is_some() && options.acks != -1 {
+            return Err(Error::non_retriable(
+                "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
+            ));
+        }
         let topics = distinct(batch.iter().map(|tm| &tm.topic));
         self.cluster
             .topics_metadata(&topics, self.config.allow_auto_topic_creation)
             .await?;
         let parts = self.parts(batch)?;
         let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
-        if let Some(eos) = self.eos.as_ref().filter(|eos| eos.stamps()) {
-            if options.acks != -1 {
-                return Err(Error::non_retriable(
-                    "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
-                ));
-            }
-            if eos.in_transaction() {
-                eos.add_partitions(&self.cluster, &order).await?;
-            }
+        if let Some(eos) = eos.filter(|eos| eos.in_transaction()) {
+            eos.add_partitions(&self.cluster, &order).await?;
         }
         let written = self.deliver(parts, options, &topics, None).await?;
         Ok(summarize(order, written, options))
