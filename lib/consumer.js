@@ -92,6 +92,7 @@ const createConsumer = ({ config, logger, options }) => {
   const consumerLogger = logger.namespace('Consumer')
   // KafkaJS logs the group's doings (joins, pauses) under its ConsumerGroup's namespace.
   const groupLogger = logger.namespace('ConsumerGroup')
+  const runnerLogger = logger.namespace('Runner')
   const { events, emitter, on, observeRequests } = createInstrumentation('consumer', consumerLogger)
 
   // Custom assigners run here when this member leads the group; KafkaJS's round-robin alone
@@ -502,6 +503,11 @@ const createConsumer = ({ config, logger, options }) => {
       case 'commit_offsets':
         return emit(events.COMMIT_OFFSETS, p)
       case 'rebalancing':
+        // KafkaJS's words for REBALANCE_IN_PROGRESS, which is what its runner logs.
+        runnerLogger.warn('The group is rebalancing, re-joining', {
+          ...p,
+          error: 'The group is rebalancing, so a rejoin is needed',
+        })
         return emit(events.REBALANCING, p)
       case 'fetch_start':
         return emit(events.FETCH_START, p)
