@@ -16,11 +16,12 @@ use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Promise};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Result, Status};
 use napi_derive::napi;
+use serde_json::{json, Value};
 
 use crate::admin::GroupDescriptionOutput;
 use crate::admin::TopicMetadataOutput;
 use crate::config::{ClientOptions, RetryOptions};
-use crate::error::{quote, to_json, to_napi};
+use crate::error::{description, to_napi};
 use crate::events::{observe_requests, EngineEvent, EventCallback};
 
 #[napi(object)]
@@ -274,18 +275,18 @@ fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
     }
 }
 
-fn assignment_json(assignment: &[(String, Vec<i32>)]) -> String {
-    let entries: Vec<String> = assignment
-        .iter()
-        .map(|(t, ps)| {
-            let ps: Vec<String> = ps.iter().map(i32::to_string).collect();
-            format!("{}:[{}]", quote(t), ps.join(","))
-        })
-        .collect();
-    format!("{{{}}}", entries.join(","))
+fn assignment_json(assignment: &[(String, Vec<i32>)]) -> Value {
+    Value::Object(
+        assignment
+            .iter()
+            .map(|(topic, partitions)| (topic.clone(), json!(partitions)))
+            .collect(),
+    )
 }
 
-fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
+/// A consumer event as KafkaJS's instrumentation payload: its type suffix and fields, in
+/// KafkaJS's order.
+fn event_json(event: &ConsumerEvent) -> (&'static str, Value) {
     match event {
         ConsumerEvent::GroupJoin {
             duration,
@@ -297,63 +298,78 @@ fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
             member_assignment,
         } => (
             "group_join",
-            format!(
-                "{{\"duration\":{},\"groupId\":{},\"isLeader\":{is_leader},\"leaderId\":{},\"groupProtocol\":{},\"memberId\":{},\"memberAssignment\":{}}}",
-                duration.as_millis(),
-                quote(group_id),
-                quote(leader_id),
-                quote(group_protocol),
-                quote(member_id),
-                assignment_json(member_assignment)
-            ),
+            json!({
+                "duration": duration.as_millis() as u64,
+                "groupId": group_id,
+                "isLeader": is_leader,
+                "leaderId": leader_id,
+                "groupProtocol": group_protocol,
+                "memberId": member_id,
+                "memberAssignment": assignment_json(member_assignment),
+            }),
         ),
-        ConsumerEvent::Heartbeat { group_id, member_id, generation_id } => (
+        ConsumerEvent::Heartbeat {
+            group_id,
+            member_id,
+            generation_id,
+        } => (
             "heartbeat",
-            format!(
-                "{{\"groupId\":{},\"memberId\":{},\"groupGenerationId\":{generation_id}}}",
-                quote(group_id),
-                quote(member_id)
-            ),
+            json!({ "groupId": group_id, "memberId": member_id, "groupGenerationId": generation_id }),
         ),
-        ConsumerEvent::CommitOffsets { group_id, member_id, generation_id, offsets } => {
-            let mut topics: Vec<(String, Vec<String>)> = Vec::new();
-            for (t, p, o) in offsets {
-                let entry = format!("{{\"partition\":\"{p}\",\"offset\":\"{o}\"}}");
-                match topics.iter_mut().find(|(name, _)| name == t) {
-                    Some((_, ps)) => ps.push(entry),
-                    None => topics.push((t.clone(), vec![entry])),
+        ConsumerEvent::CommitOffsets {
+            group_id,
+            member_id,
+            generation_id,
+            offsets,
+        } => {
+            // Offsets are strings, as KafkaJS's are; topics in the order first committed.
+            let mut topics: Vec<(&String, Vec<Value>)> = Vec::new();
+            for (topic, partition, offset) in offsets {
+                let entry =
+                    json!({ "partition": partition.to_string(), "offset": offset.to_string() });
+                match topics.iter_mut().find(|(name, _)| *name == topic) {
+                    Some((_, partitions)) => partitions.push(entry),
+                    None => topics.push((topic, vec![entry])),
                 }
             }
-            let topics: Vec<String> = topics
+            let topics: Vec<Value> = topics
                 .into_iter()
-                .map(|(t, ps)| format!("{{\"topic\":{},\"partitions\":[{}]}}", quote(&t), ps.join(",")))
+                .map(|(topic, partitions)| json!({ "topic": topic, "partitions": partitions }))
                 .collect();
             (
                 "commit_offsets",
-                format!(
-                    "{{\"groupId\":{},\"memberId\":{},\"groupGenerationId\":{generation_id},\"topics\":[{}]}}",
-                    quote(group_id),
-                    quote(member_id),
-                    topics.join(",")
-                ),
+                json!({
+                    "groupId": group_id,
+                    "memberId": member_id,
+                    "groupGenerationId": generation_id,
+                    "topics": topics,
+                }),
             )
         }
-        ConsumerEvent::Rebalancing { group_id, member_id } => (
+        ConsumerEvent::Rebalancing {
+            group_id,
+            member_id,
+        } => (
             "rebalancing",
-            format!("{{\"groupId\":{},\"memberId\":{}}}", quote(group_id), quote(member_id)),
+            json!({ "groupId": group_id, "memberId": member_id }),
         ),
+        // KafkaJS's node ids here are the strings its broker pool is keyed by.
         ConsumerEvent::FetchStart { node_id } => {
-            // KafkaJS's node ids here are the strings its broker pool is keyed by.
-            ("fetch_start", format!("{{\"nodeId\":\"{node_id}\"}}"))
+            ("fetch_start", json!({ "nodeId": node_id.to_string() }))
         }
-        ConsumerEvent::Fetch { node_id, number_of_batches, duration } => (
+        ConsumerEvent::Fetch {
+            node_id,
+            number_of_batches,
+            duration,
+        } => (
             "fetch",
-            format!(
-                "{{\"numberOfBatches\":{number_of_batches},\"duration\":{},\"nodeId\":\"{node_id}\"}}",
-                duration.as_millis()
-            ),
+            json!({
+                "numberOfBatches": number_of_batches,
+                "duration": duration.as_millis() as u64,
+                "nodeId": node_id.to_string(),
+            }),
         ),
-        ConsumerEvent::Warn { message } => ("warn", format!("{{\"message\":{}}}", quote(message))),
+        ConsumerEvent::Warn { message } => ("warn", json!({ "message": message })),
         ConsumerEvent::ReceivedUnsubscribedTopics {
             group_id,
             generation_id,
@@ -361,26 +377,23 @@ fn event_json(event: &ConsumerEvent) -> (&'static str, String) {
             assigned_topics,
             topics_subscribed,
             topics_not_subscribed,
-        } => {
-            let list = |topics: &[String]| {
-                let quoted: Vec<String> = topics.iter().map(|t| quote(t)).collect();
-                format!("[{}]", quoted.join(","))
-            };
-            (
-                "received_unsubscribed_topics",
-                format!(
-                    "{{\"groupId\":{},\"generationId\":{generation_id},\"memberId\":{},\"assignedTopics\":{},\"topicsSubscribed\":{},\"topicsNotSubscribed\":{}}}",
-                    quote(group_id),
-                    quote(member_id),
-                    list(assigned_topics),
-                    list(topics_subscribed),
-                    list(topics_not_subscribed)
-                ),
-            )
-        }
-        ConsumerEvent::Crash { error, handler_failed } => (
+        } => (
+            "received_unsubscribed_topics",
+            json!({
+                "groupId": group_id,
+                "generationId": generation_id,
+                "memberId": member_id,
+                "assignedTopics": assigned_topics,
+                "topicsSubscribed": topics_subscribed,
+                "topicsNotSubscribed": topics_not_subscribed,
+            }),
+        ),
+        ConsumerEvent::Crash {
+            error,
+            handler_failed,
+        } => (
             "crash",
-            format!("{{\"error\":{},\"handlerFailed\":{handler_failed}}}", to_json(error)),
+            json!({ "error": description(error), "handlerFailed": handler_failed }),
         ),
     }
 }
@@ -389,7 +402,7 @@ fn engine_event(event: &ConsumerEvent) -> EngineEvent {
     let (kind, payload) = event_json(event);
     EngineEvent {
         kind: kind.to_string(),
-        payload,
+        payload: payload.to_string(),
     }
 }
 

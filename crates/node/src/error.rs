@@ -23,7 +23,7 @@ pub fn to_json(e: &Error) -> String {
 }
 
 /// KafkaJS's fields of `e`, as `lib/errors.js` reads them.
-fn description(e: &Error) -> Value {
+pub fn description(e: &Error) -> Value {
     let mut out = Map::new();
     out.insert("name".into(), e.class.name().into());
     out.insert("message".into(), e.message.clone().into());
@@ -86,11 +86,6 @@ fn description(e: &Error) -> Value {
         out.insert("cause".into(), description(c));
     }
     Value::Object(out)
-}
-
-/// A JSON string literal.
-pub fn quote(s: &str) -> String {
-    Value::from(s).to_string()
 }
 
 /// The error a caught panic becomes: a bug in kafkars, said as such.

@@ -9,7 +9,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
-use crate::error::quote;
+use serde_json::{json, Value};
 
 /// An instrumentation event: its KafkaJS type suffix and a JSON payload.
 #[napi(object)]
@@ -20,29 +20,27 @@ pub struct EngineEvent {
 
 pub type EventCallback = ThreadsafeFunction<EngineEvent, (), EngineEvent, Status, false, true>;
 
-fn request_json(r: &RequestInfo, timed_out: bool) -> String {
-    let size = if timed_out {
-        String::new()
-    } else {
-        format!("\"size\":{},", r.size)
-    };
-    let duration = if timed_out {
-        String::new()
-    } else {
-        format!("\"duration\":{},", r.duration)
-    };
-    format!(
-        "{{\"broker\":{},\"clientId\":{},\"correlationId\":{},{size}\"createdAt\":{},\"sentAt\":{},\"pendingDuration\":{},{duration}\"apiName\":{},\"apiKey\":{},\"apiVersion\":{}}}",
-        quote(&r.broker),
-        quote(&r.client_id),
-        r.correlation_id,
-        r.created_at,
-        r.sent_at,
-        r.pending_duration,
-        quote(&r.api_name),
-        r.api_key,
-        r.api_version
-    )
+/// KafkaJS's request payload; a timed-out request has no size and no duration.
+fn request_json(r: &RequestInfo, timed_out: bool) -> Value {
+    let mut payload = json!({
+        "broker": r.broker,
+        "clientId": r.client_id,
+        "correlationId": r.correlation_id,
+    });
+    let fields = payload.as_object_mut().expect("an object");
+    if !timed_out {
+        fields.insert("size".into(), r.size.into());
+    }
+    fields.insert("createdAt".into(), r.created_at.into());
+    fields.insert("sentAt".into(), r.sent_at.into());
+    fields.insert("pendingDuration".into(), r.pending_duration.into());
+    if !timed_out {
+        fields.insert("duration".into(), r.duration.into());
+    }
+    fields.insert("apiName".into(), r.api_name.clone().into());
+    fields.insert("apiKey".into(), r.api_key.into());
+    fields.insert("apiVersion".into(), r.api_version.into());
+    payload
 }
 
 fn request_event(event: &RequestEvent) -> EngineEvent {
@@ -55,16 +53,12 @@ fn request_event(event: &RequestEvent) -> EngineEvent {
             queue_size,
         } => (
             "network.request_queue_size",
-            format!(
-                "{{\"broker\":{},\"clientId\":{},\"queueSize\":{queue_size}}}",
-                quote(broker),
-                quote(client_id)
-            ),
+            json!({ "broker": broker, "clientId": client_id, "queueSize": queue_size }),
         ),
     };
     EngineEvent {
         kind: kind.to_string(),
-        payload,
+        payload: payload.to_string(),
     }
 }
 
