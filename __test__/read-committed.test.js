@@ -72,7 +72,15 @@ const consume = async ({ topic, groupId, readUncommitted, mode, done, committed 
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   await consumer.run(
     mode === 'eachMessage'
-      ? { eachMessage: async ({ message }) => record(message) }
+      ? {
+          eachMessage: async ({ message }) => {
+            record(message)
+            // Fetching no further once done keeps the commit where the handled batch left it:
+            // both clients would otherwise fetch the marker after it alone, step over it and
+            // commit past it, before a slow poll of the group's offsets saw the first commit.
+            if (done(seen)) consumer.pause([{ topic }])
+          },
+        }
       : { eachBatch: async ({ batch }) => batch.messages.forEach(record) }
   )
   try {
