@@ -24,12 +24,13 @@ const installed = name => {
 
 const advice = name => {
   if (installed(name)) return `${name} is installed, but its binary did not load (the cause says why).`
+  // The published package.json lists every engine package (napi prepublish adds them); a clone's lists none.
+  if (!optionalDependencies) return 'In a clone of kafkars, `npm run build` builds the engine in place.'
   if (name in optionalDependencies) {
     return (
       `Its engine is the package ${name}, an optional dependency of kafkars that was not installed ` +
       `(an install with --omit=optional or --no-optional, or a lockfile made on another platform): ` +
-      `run \`npm install ${name}@${version}\`, or reinstall kafkars. In a clone of kafkars's ` +
-      `repository, \`npm run build\` builds the engine in place.`
+      `run \`npm install ${name}@${version}\`, or reinstall kafkars.`
     )
   }
   const prebuilt = Object.keys(optionalDependencies).map(dependency => dependency.slice('kafkars-'.length))

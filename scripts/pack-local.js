@@ -36,20 +36,37 @@ if (glibc217) {
 
 fs.rmSync(dist, { recursive: true, force: true })
 fs.mkdirSync(dist)
-// --ignore-scripts: `prepare` would rebuild the addon and set up the test brokers.
-const pack = cwd => run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dist], cwd)
-pack(root)
 
-// The platform package is packed from a copy, so no binary is left in npm/.
-const binary = `${pkg.napi.binaryName}.${target.platformArchABI}.node`
-const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkars-pack-'))
-try {
-  for (const file of fs.readdirSync(path.join(root, 'npm', target.platformArchABI))) {
-    fs.copyFileSync(path.join(root, 'npm', target.platformArchABI, file), path.join(stage, file))
+/** Packs a copy of `files` into dist/, with `manifest` as its package.json. */
+const packCopy = (files, manifest) => {
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkars-pack-'))
+  try {
+    for (const [from, to] of files) fs.cpSync(from, path.join(stage, to), { recursive: true })
+    fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    // --ignore-scripts: `prepare` would rebuild the addon and set up the test brokers.
+    run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dist], stage)
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true })
   }
-  fs.copyFileSync(path.join(root, binary), path.join(stage, binary))
-  pack(stage)
-} finally {
-  fs.rmSync(stage, { recursive: true, force: true })
 }
+
+// The main package as `napi prepublish` publishes it: every platform package an optional
+// dependency of this version. The repository's package.json lists none, or `npm ci` in a clone
+// would look for packages no registry has yet.
+const platforms = pkg.napi.targets.map(t => parseTriple(t).platformArchABI)
+packCopy(
+  [...pkg.files, 'README.md'].map(file => [path.join(root, file), file]),
+  { ...pkg, optionalDependencies: Object.fromEntries(platforms.map(p => [`${pkg.name}-${p}`, pkg.version])) },
+)
+
+// This platform's package: npm/<platform>/ and the engine just built.
+const binary = `${pkg.napi.binaryName}.${target.platformArchABI}.node`
+const npmDir = path.join(root, 'npm', target.platformArchABI)
+packCopy(
+  [
+    [path.join(npmDir, 'README.md'), 'README.md'],
+    [path.join(root, binary), binary],
+  ],
+  JSON.parse(fs.readFileSync(path.join(npmDir, 'package.json'), 'utf-8')),
+)
 console.log(`pack:local: ${fs.readdirSync(dist).join(', ')} in ${dist}`)

@@ -18,7 +18,7 @@ const main = path.join(dist, `kafkars-${pkg.version}.tgz`)
 const engine = path.join(dist, `kafkars-${platform}-${pkg.version}.tgz`)
 
 const INPUTS = [
-  ...['package.json', 'index.js', 'index.d.ts', 'native.js', 'lib', 'npm', 'crates'],
+  ...['package.json', 'README.md', 'index.js', 'index.d.ts', 'native.js', 'lib', 'npm', 'crates'],
   ...['Cargo.toml', 'Cargo.lock', 'scripts/pack-local.js', 'scripts/platform.js'],
 ]
 
