@@ -50,9 +50,9 @@ const node = (cwd, code) => {
     for (const p of PLATFORMS) {
       expect(manifest.optionalDependencies[`kafkars-${p}`]).toBe(manifest.version)
       const declared = require(path.join(root, 'npm', p, 'package.json'))
-      const [os_, cpu] = p.split('-')
-      expect(declared).toMatchObject({ name: `kafkars-${p}`, version: manifest.version, os: [os_], cpu: [cpu] })
-      if (os_ === 'linux') expect(declared.libc).toEqual([p.endsWith('musl') ? 'musl' : 'glibc'])
+      const [system, cpu] = p.split('-')
+      expect(declared).toMatchObject({ name: `kafkars-${p}`, version: manifest.version, os: [system], cpu: [cpu] })
+      if (system === 'linux') expect(declared.libc).toEqual([p.endsWith('musl') ? 'musl' : 'glibc'])
     }
   })
 
