@@ -25,7 +25,7 @@ let dir
 let registry
 let tarball
 
-/** Runs npm against the test's registry; its stderr is returned, its stdout only on failure. */
+/** Runs npm against the test's registry, with its own cache; throws with its output when it fails. */
 const npm = (cwd, ...args) => {
   const result = spawnSync('npm', [...args, '--userconfig', registry.npmrc, '--cache', path.join(dir, 'npm-cache')], {
     cwd,
