@@ -9,8 +9,48 @@ const { Partitioners } = require('./lib/partitioners')
 const { PartitionAssigners } = require('./lib/assigners')
 const AssignerProtocol = require('./lib/assigner-protocol')
 const { CompressionCodecs } = require('./lib/codecs')
-const enums = require('./lib/enums')
-const errors = require('./lib/errors')
+const {
+  CompressionTypes,
+  ConfigResourceTypes,
+  ConfigSource,
+  AclResourceTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+} = require('./lib/enums')
+const {
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSPartialMessageError,
+  KafkaJSBrokerNotFound,
+  KafkaJSProtocolError,
+  KafkaJSConnectionError,
+  KafkaJSConnectionClosedError,
+  KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSOffsetOutOfRange,
+  KafkaJSMemberIdRequired,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNotImplemented,
+  KafkaJSMetadataNotLoaded,
+  KafkaJSTopicMetadataNotLoaded,
+  KafkaJSStaleTopicMetadataAssignment,
+  KafkaJSDeleteGroupsError,
+  KafkaJSTimeout,
+  KafkaJSLockTimeout,
+  KafkaJSServerDoesNotSupportApiKey,
+  KafkaJSUnsupportedMagicByteInMessageSet,
+  KafkaJSDeleteTopicRecordsError,
+  KafkaJSInvariantViolation,
+  KafkaJSInvalidVarIntError,
+  KafkaJSInvalidLongError,
+  KafkaJSCreateTopicError,
+  KafkaJSAggregateError,
+  KafkaJSFetcherRebalanceError,
+  KafkaJSNoBrokerAvailableError,
+  KafkaJSAlterPartitionReassignmentsError,
+} = require('./lib/errors')
 const { refuseUnsupported } = require('./lib/unsupported')
 const { useLogger } = require('./lib/sasl')
 
@@ -57,15 +97,52 @@ class Kafka {
   }
 }
 
-const { errorFromNative, ...errorClasses } = errors
-
+// Every export is a key with a plain identifier for its value, in KafkaJS's order: Node finds the
+// named exports an ES module can import from this CommonJS file by reading this literal
+// (cjs-module-lexer) without running it, and stops at the first spread or member expression.
 module.exports = {
   Kafka,
   PartitionAssigners,
   AssignerProtocol,
   Partitioners,
   logLevel,
+  CompressionTypes,
   CompressionCodecs,
-  ...enums,
-  ...errorClasses,
+  ConfigResourceTypes,
+  AclResourceTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+  ConfigSource,
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSPartialMessageError,
+  KafkaJSBrokerNotFound,
+  KafkaJSProtocolError,
+  KafkaJSConnectionError,
+  KafkaJSConnectionClosedError,
+  KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSOffsetOutOfRange,
+  KafkaJSMemberIdRequired,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNotImplemented,
+  KafkaJSMetadataNotLoaded,
+  KafkaJSTopicMetadataNotLoaded,
+  KafkaJSStaleTopicMetadataAssignment,
+  KafkaJSDeleteGroupsError,
+  KafkaJSTimeout,
+  KafkaJSLockTimeout,
+  KafkaJSServerDoesNotSupportApiKey,
+  KafkaJSUnsupportedMagicByteInMessageSet,
+  KafkaJSDeleteTopicRecordsError,
+  KafkaJSInvariantViolation,
+  KafkaJSInvalidVarIntError,
+  KafkaJSInvalidLongError,
+  KafkaJSCreateTopicError,
+  KafkaJSAggregateError,
+  KafkaJSFetcherRebalanceError,
+  KafkaJSNoBrokerAvailableError,
+  KafkaJSAlterPartitionReassignmentsError,
 }

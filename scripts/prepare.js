@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm install` in a clone of this repository runs this: it builds the native addon (release,
-// the binary users get and benchmarks measure), then makes sure, once per machine, that what the
-// tests, the demo and the benchmarks run against is there: Apache Kafka's jars (where Java 17+
-// runs), tansu (the demo's embedded broker) and librdkafka (the interop tests' other client).
+// the binary users get and benchmarks measure) and packs it, then makes sure, once per machine,
+// that what the tests, the demo and the benchmarks run against is there: Apache Kafka's jars
+// (where Java 17+ runs), tansu (the demo's embedded broker) and librdkafka (the interop tests'
+// other client).
 // Installs of the published package never run it: they take a prebuilt binary from npm/.
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')
@@ -19,7 +20,10 @@ const run = (cmd, args) => {
 }
 const script = name => path.join(__dirname, name)
 
-run('npm', ['run', 'build'])
+// The release addon as users get it: pack:local builds it (on Linux with glibc against glibc 2.17,
+// through zig from PyPI, which needs python3) and packs dist/, which the packaging tests install;
+// so they need no second release build. Without python3, a plain release build.
+run('npm', ['run', spawnSync('python3', ['--version']).status === 0 ? 'pack:local' : 'build'])
 if (hasJava()) {
   run(process.execPath, [script('kafka.js')])
 } else {
