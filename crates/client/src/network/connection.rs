@@ -119,7 +119,17 @@ impl Connection {
     async fn handshake(mut self, security: &Security) -> Result<Connection> {
         let response = self
             .send_versioned(&ApiVersionsRequest::default(), 2, None)
-            .await?;
+            .await
+            .map_err(|mut e| {
+                if e.class == ErrorClass::ConnectionClosed && security.tls.is_none() {
+                    // What a TLS listener does with a client that speaks plaintext.
+                    e.message = format!(
+                        "{} before it answered ApiVersions: is it a TLS listener (the ssl option)?",
+                        e.message
+                    );
+                }
+                e
+            })?;
         if response.error_code != 0 {
             return Err(Error::protocol(response.error_code));
         }
