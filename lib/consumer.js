@@ -133,6 +133,8 @@ const createConsumer = ({ config, logger, options }) => {
   let restartTimer = null
   let lastHandlerError = null
   let assignment = {}
+  // This member's id in its group, as the last join gave it (for the runner's log).
+  let memberId = null
 
   const emit = (name, payload) => {
     try {
@@ -496,6 +498,7 @@ const createConsumer = ({ config, logger, options }) => {
     switch (kind) {
       case 'group_join':
         assignment = p.memberAssignment
+        memberId = p.memberId
         groupLogger.info('Consumer has joined the group', p)
         return emit(events.GROUP_JOIN, p)
       case 'heartbeat':
@@ -558,23 +561,32 @@ const createConsumer = ({ config, logger, options }) => {
     await start()
   }
 
+  // KafkaJS's runner says so when it ends, before the consumer says it stopped.
+  const runnerExited = wasRunning => {
+    if (wasRunning) runnerLogger.info('consumer not running, exiting', { groupId, memberId })
+  }
+
   const stop = async () => {
+    const wasRunning = running
     running = false
     groupInitialized = false
     if (restartTimer) clearTimeout(restartTimer)
     restartTimer = null
     if (engine) await call(engine.stop())
+    runnerExited(wasRunning)
     emit(events.STOP)
     consumerLogger.info('Stopped', { groupId })
   }
 
   const disconnect = async () => {
+    const wasRunning = running
     running = false
     groupInitialized = false
     if (restartTimer) clearTimeout(restartTimer)
     restartTimer = null
     if (engine) {
       await call(engine.disconnect())
+      runnerExited(wasRunning)
       emit(events.STOP)
     }
     // KafkaJS's disconnect stops first, so it logs the same.
