@@ -140,3 +140,21 @@ test('describeGroup reports the group, its state and its members', async () => {
   expect(Buffer.isBuffer(member.memberMetadata)).toBe(true)
   expect(Buffer.isBuffer(member.memberAssignment)).toBe(true)
 })
+
+test('run() without connect() connects first, CONNECT event and all, as KafkaJS does', async () => {
+  const topic = await createTopic()
+  await produceEach(topic, values(1))
+  const consumer = newKafka().consumer({ groupId: unique('no-connect') })
+  const connects = []
+  consumer.on(consumer.events.CONNECT, () => connects.push('connect'))
+  const received = []
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value.toString()) })
+    await waitFor(() => received.length === 1, { what: 'the message' })
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(received).toEqual(['v0'])
+  expect(connects).toEqual(['connect'])
+})

@@ -554,8 +554,9 @@ const createConsumer = ({ config, logger, options }) => {
       consumerLogger.warn('consumer#run was called, but the consumer is already running', { groupId })
       return
     }
-    if (!engine) throw new KafkaJSError('The consumer is not connected')
     runOptions = defaults.withDefaults(defaults.run, opts)
+    // KafkaJS's run connects a consumer nobody connected.
+    if (!engine) await connect()
     concurrency(runOptions.partitionsConsumedConcurrently)
     groupInitialized = true
     await start()
