@@ -9,14 +9,13 @@ use futures::FutureExt;
 use tokio::task::JoinHandle;
 
 /// Runs `work` to its end; a panic in it is caught and returned as its message. A panic is a
-/// bug in kafkars, but a task that dies of one must be reported (the consumer's runner becomes a
-/// CRASH event), never leave its owner believing it still runs.
-pub async fn catch_panic(work: impl Future<Output = ()>) -> Option<String> {
+/// bug in kafkars, but work that dies of one must be reported (the consumer's runner becomes a
+/// CRASH event, a producer's turn fails its sends), never leave its owner believing it still runs.
+pub async fn catch_panic<T>(work: impl Future<Output = T>) -> Result<T, String> {
     AssertUnwindSafe(work)
         .catch_unwind()
         .await
-        .err()
-        .map(|panic| panic_message(&*panic))
+        .map_err(|panic| panic_message(&*panic))
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> String {
@@ -45,16 +44,16 @@ mod tests {
     async fn a_panic_is_caught_with_its_message() {
         let answer = 42;
         let caught = catch_panic(async move { panic!("gave up at {answer}") }).await;
-        assert_eq!(caught.as_deref(), Some("gave up at 42"));
+        assert_eq!(caught, Err::<(), _>("gave up at 42".to_string()));
         assert_eq!(
-            catch_panic(async { panic!("static") }).await.as_deref(),
-            Some("static")
+            catch_panic(async { panic!("static") }).await,
+            Err::<(), _>("static".to_string())
         );
     }
 
     #[tokio::test]
     async fn work_that_ends_is_not_a_panic() {
-        assert_eq!(catch_panic(async {}).await, None);
+        assert_eq!(catch_panic(async { 7 }).await, Ok(7));
     }
 
     #[tokio::test]

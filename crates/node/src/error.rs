@@ -89,12 +89,7 @@ pub fn description(e: &Error) -> Value {
 }
 
 /// The error a caught panic becomes: a bug in kafkars, said as such.
-pub fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
-    let cause = match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
-        (Some(s), _) => s.to_string(),
-        (_, Some(s)) => s.clone(),
-        _ => "no message".to_string(),
-    };
+pub fn panic_error(cause: String) -> Error {
     Error::non_retriable(format!(
         "The kafkars engine panicked (a bug in kafkars): {cause}"
     ))

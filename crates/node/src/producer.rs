@@ -1,13 +1,12 @@
 //! `NativeProducer`: one call per event-loop turn's sends, whatever the number of messages.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::FutureExt;
 use kafkars_client::cluster::Cluster;
 use kafkars_client::producer::{PartitionerKind, Producer, ProducerConfig};
 
+use kafkars_client::task::catch_panic;
 use kafkars_client::Error;
 use napi::bindgen_prelude::{Buffer, FnArgs};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -157,7 +156,7 @@ impl NativeProducer {
                 Ok::<_, String>(wire::write_results(&outcomes))
             };
             // A panic must reach the sends as an error, not end the engine's thread unheard.
-            let args = match AssertUnwindSafe(run).catch_unwind().await {
+            let args = match catch_panic(run).await {
                 Ok(Ok(results)) => (turn, Some(Buffer::from(results)), None),
                 Ok(Err(message)) => (turn, None, Some(to_message(&Error::non_retriable(message)))),
                 Err(panic) => (turn, None, Some(to_message(&panic_error(panic)))),

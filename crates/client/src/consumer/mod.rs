@@ -333,7 +333,7 @@ impl Consumer {
         let handle = tokio::spawn(async move {
             let crashed = (inner.clone(), events.clone());
             let work = runner::run(inner, run, handler, events, joined_tx);
-            if let Some(panic) = catch_panic(work).await {
+            if let Err(panic) = catch_panic(work).await {
                 let (inner, events) = crashed;
                 runner::leave_crashed(&inner).await;
                 events(ConsumerEvent::Crash {
