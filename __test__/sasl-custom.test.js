@@ -6,22 +6,14 @@ const { hasJava } = require('../scripts/kafka')
 const { client, isKafkars, roundTrip } = require('./helpers')
 const { plainThroughTheHook } = require('./fixtures/plain-provider')
 
-const USER = 'alice'
-const PASSWORD = 'alice-secret'
-
-const saslListener = {
-  'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
-  'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256',
-  'listener.name.client.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
-  'listener.name.client.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-}
+const { USER, PASSWORD, saslListener } = require('./fixtures/sasl-listener')
 
 const describeWithKafka = hasJava() ? describe : describe.skip
 
 describeWithKafka('custom SASL mechanisms against Apache Kafka (needs Java)', () => {
   let broker
   beforeAll(async () => {
-    broker = await startBroker({ own: true, kind: 'kafka', settings: saslListener })
+    broker = await startBroker({ own: true, kind: 'kafka', settings: saslListener('SASL_PLAINTEXT', ['plain', 'scram-sha-256']) })
   }, 120000)
   afterAll(() => broker?.stop())
 

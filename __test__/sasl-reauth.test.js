@@ -6,10 +6,9 @@ const { startBroker } = require('../scripts/broker')
 const { hasJava } = require('../scripts/kafka')
 const { startCuttingProxy } = require('./fixtures/cutting-proxy')
 const { plainThroughTheHook } = require('./fixtures/plain-provider')
+const { USER, PASSWORD, saslListener, unsecuredJwt } = require('./fixtures/sasl-listener')
 const { client, unique, waitFor } = require('./helpers')
 
-const USER = 'alice'
-const PASSWORD = 'alice-secret'
 const SESSION_MS = 3000
 
 const describeWithKafka = hasJava() ? describe : describe.skip
@@ -24,11 +23,7 @@ describeWithKafka('SASL re-authentication against Apache Kafka (needs Java)', ()
       kind: 'kafka',
       advertise: proxy.address,
       settings: {
-        'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
-        'sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER',
-        'listener.name.client.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
-        // No handler configured: the broker validates unsecured (unsigned) JWTs.
-        'listener.name.client.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+        ...saslListener('SASL_PLAINTEXT', ['plain', 'oauthbearer']),
         'connections.max.reauth.ms': String(SESSION_MS),
       },
     })
@@ -39,12 +34,6 @@ describeWithKafka('SASL re-authentication against Apache Kafka (needs Java)', ()
     await broker?.stop()
   })
 
-  /** An unsigned JWT the broker's unsecured validator accepts. */
-  const unsecuredJwt = () => {
-    const now = Math.floor(Date.now() / 1000)
-    const part = object => Buffer.from(JSON.stringify(object)).toString('base64url')
-    return `${part({ alg: 'none' })}.${part({ sub: USER, iat: now - 1, exp: now + 3600 })}.`
-  }
   // How often the OAUTHBEARER provider was asked: at each authentication, renewals included.
   let tokensGiven = 0
   const oauthBearerProvider = async () => {

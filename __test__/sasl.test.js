@@ -7,25 +7,9 @@ const { hasJava } = require('../scripts/kafka')
 const { makeCertificates } = require('../scripts/certificates')
 const { client, isKafkars, roundTrip: sharedRoundTrip } = require('./helpers')
 const { plainThroughTheHook } = require('./fixtures/plain-provider')
+const { USER, PASSWORD, saslListener, SCRAM_USERS, unsecuredJwt } = require('./fixtures/sasl-listener')
 
-const USER = 'alice'
-const PASSWORD = 'alice-secret'
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512']
-
-const saslListener = (protocol, mechanisms, certificates) => ({
-  'listener.security.protocol.map': `CLIENT:${protocol},INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT`,
-  'sasl.enabled.mechanisms': mechanisms.join(',').toUpperCase(),
-  'listener.name.client.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
-  'listener.name.client.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-  'listener.name.client.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-  // No handler configured: the broker validates unsecured (unsigned) JWTs.
-  'listener.name.client.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
-  ...(certificates && {
-    'listener.name.client.ssl.keystore.type': 'PEM',
-    'listener.name.client.ssl.keystore.location': certificates.file('broker-keystore.pem'),
-  }),
-})
-const SCRAM_USERS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'].map(m => `${m}=[name=${USER},password=${PASSWORD}]`)
 
 // Apache Kafka's listeners are the real thing; a machine without Java has no broker to test on.
 const describeWithKafka = hasJava() ? describe : describe.skip
@@ -106,13 +90,6 @@ describeWithKafka('SASL against Apache Kafka (needs Java)', () => {
     if (isKafkars) expect(gssapi).toThrow(client().KafkaJSNotImplemented)
     else expect(gssapi).not.toThrow()
   })
-
-  /** An unsecured JWT as Kafka's default validator takes it: no signature, `exp` required. */
-  const unsecuredJwt = ({ sub = USER, expiresIn = 3600 } = {}) => {
-    const now = Math.floor(Date.now() / 1000)
-    const part = object => Buffer.from(JSON.stringify(object)).toString('base64url')
-    return `${part({ alg: 'none' })}.${part({ sub, iat: now - 1, exp: now + expiresIn })}.`
-  }
 
   test('OAUTHBEARER: the provider is asked for a token, and produce, consume and admin work', async () => {
     let asked = 0
