@@ -1,7 +1,7 @@
 // What a consumer logs at INFO through the user's logCreator, as KafkaJS logs it: the same
 // namespaces, levels, messages and fields for starting, joining the group, pausing, resuming and
 // stopping.
-const { newKafka, createTopic, unique, waitFor, client } = require('./helpers')
+const { newKafka, createTopic, unique, waitFor, runUntilJoined, client } = require('./helpers')
 
 test('a consumer logs starting, joining, pausing, resuming and stopping as KafkaJS does', async () => {
   const { logLevel } = client()
@@ -12,12 +12,7 @@ test('a consumer logs starting, joining, pausing, resuming and stopping as Kafka
   const topic = await createTopic()
   const groupId = unique('logs')
   const consumer = newKafka({ logLevel: logLevel.INFO, logCreator }).consumer({ groupId })
-  let joined = false
-  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true))
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic] })
-  await consumer.run({ eachMessage: async () => {} })
-  await waitFor(() => joined, { what: 'the group join' })
+  await runUntilJoined(consumer, topic)
   consumer.pause([{ topic }])
   consumer.resume([{ topic, partitions: [0] }])
   await consumer.disconnect()

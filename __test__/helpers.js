@@ -67,6 +67,16 @@ const waitFor = async (predicate, { timeout = 60000, interval = 50, what = 'cond
   }
 }
 
+/** Connects `consumer`, subscribes it to `topic` and runs it, handling nothing, until it joined. */
+const runUntilJoined = async (consumer, topic) => {
+  let joined = false
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true))
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic] })
+  await consumer.run({ eachMessage: async () => {} })
+  await waitFor(() => joined, { what: 'the group join' })
+}
+
 /** Runs a consumer of a new group (unless given) until `count` messages arrived; returns them. */
 const consumeMessages = async ({ topic, count, groupId = unique('group'), consumerConfig = {} }) => {
   const consumer = newKafka().consumer({ groupId, ...consumerConfig })
@@ -121,6 +131,7 @@ module.exports = {
   highWatermark,
   committedOffset,
   waitFor,
+  runUntilJoined,
   consumeMessages,
   roundTrip,
 }

@@ -1,7 +1,7 @@
 // A logCreator that forwards to pino, as KafkaJS users write it: kafkars's entries reach pino with
 // the same levels, namespaces, labels, messages and fields as KafkaJS's, for the same consumer.
 const pino = require('pino')
-const { client, createTopic, unique, waitFor, brokers } = require('./helpers')
+const { client, createTopic, unique, runUntilJoined, brokers } = require('./helpers')
 
 /** A pino logger writing its records into `records`, and the logCreator that feeds it. */
 const pinoLogCreator = (records, { logLevel }) => {
@@ -28,12 +28,7 @@ const consumeAndLog = async library => {
   })
   const topic = await createTopic()
   const consumer = kafka.consumer({ groupId: unique('pino') })
-  let joined = false
-  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true))
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic] })
-  await consumer.run({ eachMessage: async () => {} })
-  await waitFor(() => joined, { what: 'the group join' })
+  await runUntilJoined(consumer, topic)
   await consumer.disconnect()
   // Each record's shape: its level, namespace, label and message, and which fields it carries.
   return records.map(({ level, namespace, label, msg, ...fields }) => ({ level, namespace, label, msg, fields: Object.keys(fields).sort() }))
