@@ -42,8 +42,11 @@ impl Heartbeats {
 
     /// Marks a handler running until the guard is dropped.
     pub(super) fn handling(&self) -> Handling<'_> {
-        self.handlers.fetch_add(1, Ordering::SeqCst);
-        self.handlers_changed.notify_one();
+        // Only the first running handler is news: the beating task waits for one only when none
+        // runs, and this is on every batch's path.
+        if self.handlers.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.handlers_changed.notify_one();
+        }
         Handling(self)
     }
 }
