@@ -6,24 +6,15 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { isKafkars } = require('./helpers')
+const { aliasApp } = require('./fixtures/alias-app')
 
-const root = path.join(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures', 'esm-imports.mjs')
-const KAFKAJS = path.dirname(require.resolve('kafkajs/package.json'))
 
 let dir
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkars-esm-'))
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
-
-/** An app whose `kafkajs` is the package at `target`. */
-const appWith = (name, target) => {
-  const app = path.join(dir, name)
-  fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true })
-  fs.symlinkSync(target, path.join(app, 'node_modules', 'kafkajs'), 'dir')
-  return app
-}
 
 const node = (app, ...args) => execFileSync(process.execPath, args, { cwd: app, encoding: 'utf-8' })
 
@@ -34,7 +25,7 @@ const esmNames = app =>
   ).filter(name => name !== 'default' && name !== 'module.exports')
 
 test("the fixture imports exactly the names KafkaJS's ES module import offers", () => {
-  const offered = esmNames(appWith('kafkajs-itself', KAFKAJS))
+  const offered = esmNames(aliasApp(dir, 'kafkajs-itself', 'kafkajs'))
   const imported = fs
     .readFileSync(FIXTURE, 'utf-8')
     .match(/^import \{([^}]*)\} from 'kafkajs'$/m)[1]
@@ -44,7 +35,7 @@ test("the fixture imports exactly the names KafkaJS's ES module import offers", 
 })
 
 test('each name KafkaJS offers imports by name, as the same value the CommonJS module exports', () => {
-  const app = appWith('client', isKafkars ? root : KAFKAJS)
+  const app = aliasApp(dir, 'client', isKafkars ? 'kafkars' : 'kafkajs')
   fs.copyFileSync(FIXTURE, path.join(app, 'esm-imports.mjs'))
   const { imported, differing } = JSON.parse(node(app, 'esm-imports.mjs'))
   expect(imported.length).toBeGreaterThan(0)
@@ -53,7 +44,7 @@ test('each name KafkaJS offers imports by name, as the same value the CommonJS m
 
 // KafkaJS itself offers only its first names: its exports literal stops at `Compression.Codecs`.
 ;(isKafkars ? test : test.skip)('every export of kafkars imports by name from an ES module', () => {
-  const app = appWith('every-export', root)
+  const app = aliasApp(dir, 'every-export', 'kafkars')
   const exported = JSON.parse(node(app, '-e', "console.log(JSON.stringify(Object.keys(require('kafkajs'))))"))
   expect(exported).toEqual(Object.keys(require('kafkajs')))
   expect(esmNames(app).sort()).toEqual([...exported].sort())

@@ -7,10 +7,10 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { isKafkars, unique } = require('./helpers')
+const { aliasApp } = require('./fixtures/alias-app')
 
 const root = path.join(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures', 'otel-spans.js')
-const KAFKAJS = path.dirname(require.resolve('kafkajs/package.json'))
 
 let dir
 beforeAll(() => {
@@ -18,26 +18,9 @@ beforeAll(() => {
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-/**
- * An app whose node_modules/kafkajs is KafkaJS (linked) or kafkars (its package's files, copied
- * as npm would install them, with this clone's engine): the instrumentation finds a module by the
- * path it is loaded from, so kafkars must sit at node_modules/kafkajs itself.
- */
-const appWith = name => {
-  const app = path.join(dir, name)
-  const installed = path.join(app, 'node_modules', 'kafkajs')
-  fs.mkdirSync(path.dirname(installed), { recursive: true })
-  if (name === 'kafkajs') {
-    fs.symlinkSync(KAFKAJS, installed, 'dir')
-  } else {
-    const { files } = require('../package.json')
-    for (const file of ['package.json', ...files]) {
-      if (fs.existsSync(path.join(root, file))) fs.cpSync(path.join(root, file), path.join(installed, file), { recursive: true })
-    }
-    for (const engine of fs.readdirSync(root).filter(file => file.endsWith('.node'))) {
-      fs.symlinkSync(path.join(root, engine), path.join(installed, engine))
-    }
-  }
+/** An app whose `kafkajs` is `client`, with the fixture beside it. */
+const appWith = client => {
+  const app = aliasApp(dir, client, client)
   fs.copyFileSync(FIXTURE, path.join(app, 'otel-spans.js'))
   return app
 }
