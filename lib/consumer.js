@@ -277,7 +277,7 @@ const createConsumer = ({ config, logger, options }) => {
     if (autoCommitThreshold == null) return false
     let count = uncommittedElsewhere
     for (const { next, committed, first } of inFlight.values()) {
-      if (next != null) count += next - (committed != null ? committed : first)
+      if (next != null) count += Number(next - (committed != null ? committed : first))
     }
     return count >= autoCommitThreshold
   }
@@ -317,7 +317,7 @@ const createConsumer = ({ config, logger, options }) => {
   const onFilteredBatch = async nativeBatch => {
     const { topic, partition, firstOffset, lastOffset } = nativeBatch
     const key = tpKey(topic, partition)
-    const entry = { topic, partition, first: firstOffset, next: null, committed: null }
+    const entry = { topic, partition, first: BigInt(firstOffset), next: null, committed: null }
     const stale = seeked.size > 0 && seeked.has(key)
     if (!running || stale || (pausedSet.size > 0 && pausedSet.has(key))) return settled(entry, key, false)
     inFlight.set(key, entry)
@@ -326,7 +326,7 @@ const createConsumer = ({ config, logger, options }) => {
     const payload = instrumented ? batchPayload(nativeBatch, 0, 0) : null
     const started = Date.now()
     if (instrumented) emit(events.START_BATCH_PROCESS, payload)
-    entry.next = lastOffset + 1
+    entry.next = BigInt(lastOffset) + 1n
     if (autoCommit && (autoCommitInterval != null || autoCommitThreshold != null) && commitIsDue()) {
       await commitResolved()
     }
@@ -386,7 +386,7 @@ const createConsumer = ({ config, logger, options }) => {
             if (!running || (seeked.size > 0 && seeked.has(key))) break
             const message = toMessage(nativeBatch, i, cache)
             await eachMessage({ topic, partition, message, heartbeat, pause })
-            entry.next = offsets[i] + 1
+            entry.next = offsets[i] + 1n
             if (commitsMidBatch && commitIsDue()) await commitResolved()
             if (isPaused()) break
           }
@@ -409,7 +409,8 @@ const createConsumer = ({ config, logger, options }) => {
             // As KafkaJS: resolving the last message resolves the markers after it too, which
             // the handler cannot resolve (it never sees them), so the consumer does not stall.
             resolveOffset: offset => {
-              entry.next = (Number(offset) === offsets[to - 1] ? last : Number(offset)) + 1
+              const resolved = BigInt(offset)
+              entry.next = (resolved === offsets[to - 1] ? BigInt(last) : resolved) + 1n
             },
             heartbeat,
             commitOffsetsIfNecessary,
@@ -418,7 +419,7 @@ const createConsumer = ({ config, logger, options }) => {
             isStale: () => seeked.size > 0 && seeked.has(key),
             pause: pauseFn(topic, partition),
           })
-          if (eachBatchAutoResolve) entry.next = last + 1
+          if (eachBatchAutoResolve) entry.next = BigInt(last) + 1n
         }
       } catch (thrown) {
         const e = handlerFailure(thrown)
@@ -675,7 +676,7 @@ const createConsumer = ({ config, logger, options }) => {
     if (committed) onEvent(committed)
     for (const { topic, partition, offset } of offsets) {
       const entry = inFlight.get(tpKey(topic, partition))
-      if (entry) entry.committed = Number(offset)
+      if (entry) entry.committed = BigInt(offset)
     }
   }
 

@@ -89,8 +89,8 @@ class Writer {
     this.at += 4
   }
 
-  f64(v) {
-    this.view.setFloat64(this.at, v, true)
+  i64(v) {
+    this.view.setBigInt64(this.at, v, true)
     this.at += 8
   }
 
@@ -119,12 +119,13 @@ class Writer {
   }
 }
 
-const timestampOf = t => (t == null ? NaN : Number(t))
+// What the engine reads as "no timestamp", so that it stamps the message itself.
+const NO_TIMESTAMP = -(2n ** 63n)
 
 /**
  * The Buffer `NativeProducer.sendEncoded` takes. Messages must already be checked: topics
  * strings, keys, values and header values strings, Buffers or null, timestamps (when set)
- * integers.
+ * integers; a timestamp crosses exactly, a string above 2 ** 53 included.
  * @param requests `{ topicMessages, acks, timeout, compression }` per send
  */
 const encodeSends = requests => {
@@ -140,7 +141,7 @@ const encodeSends = requests => {
       w.u32(messages.length)
       for (const m of messages) {
         w.i32(m.partition == null ? -1 : Number(m.partition))
-        w.f64(timestampOf(m.timestamp))
+        w.i64(m.timestamp == null ? NO_TIMESTAMP : BigInt(m.timestamp))
         w.bytes(m.key)
         w.bytes(m.value)
         const { headers } = m
@@ -171,7 +172,7 @@ const encodeSends = requests => {
 const decodeResults = (buf, requests, settle) => {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.length)
   // A turn's results mostly share their log append and start offsets: one string each.
-  const text = { number: NaN, string: '' }
+  const text = { number: null, string: '' }
   const textOf = n => (n === text.number ? text.string : ((text.number = n), (text.string = String(n))))
   let at = 0
   for (let s = 0; s < requests.length; s++) {
@@ -186,14 +187,14 @@ const decodeResults = (buf, requests, settle) => {
     const { topicMessages } = requests[s]
     const results = new Array(count)
     for (let i = 0; i < count; i++) {
-      const logAppendTime = view.getFloat64(at + 18, true)
+      const logAppendTime = view.getBigInt64(at + 18, true)
       results[i] = {
         topicName: topicMessages[view.getUint32(at, true)].topic,
         partition: view.getInt32(at + 4, true),
         errorCode: view.getInt16(at + 8, true),
-        baseOffset: String(view.getFloat64(at + 10, true)),
-        logAppendTime: logAppendTime === -1 ? '-1' : String(logAppendTime),
-        logStartOffset: textOf(view.getFloat64(at + 26, true)),
+        baseOffset: String(view.getBigInt64(at + 10, true)),
+        logAppendTime: String(logAppendTime),
+        logStartOffset: textOf(view.getBigInt64(at + 26, true)),
       }
       at += 34
     }
@@ -201,4 +202,4 @@ const decodeResults = (buf, requests, settle) => {
   }
 }
 
-module.exports = { encodeSends, decodeResults, timestampOf }
+module.exports = { encodeSends, decodeResults }

@@ -12,7 +12,7 @@ use kafkars_client::consumer::{
     AssignRequest, BatchOutcome, Consumer, ConsumerConfig, ConsumerEvent, ExternalAssigner,
     FetchedBatch, RunConfig,
 };
-use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Promise};
+use napi::bindgen_prelude::{BigInt64Array, Buffer, Int32Array, Promise};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Result, Status};
 use napi_derive::napi;
@@ -64,7 +64,7 @@ pub struct BatchContext {
 /// One partition's fetched records. Record `i` is described by `index[i*8 .. i*8+8]`:
 /// key start, key length (-1: null), value start, value length, first header, header count,
 /// batch context, attributes; header `j` by `headerIndex[j*4 .. j*4+4]`: key start, key
-/// length, value start, value length. Offsets and timestamps are exact below 2^53.
+/// length, value start, value length. Offsets and timestamps cross exactly, as BigInts.
 #[napi(object)]
 pub struct FetchedBatchOutput {
     pub topic: String,
@@ -73,12 +73,12 @@ pub struct FetchedBatchOutput {
     pub data: Buffer,
     pub index: Int32Array,
     pub header_index: Int32Array,
-    pub offsets: Float64Array,
-    pub timestamps: Float64Array,
+    pub offsets: BigInt64Array,
+    pub timestamps: BigInt64Array,
     /// The first and last offset fetched, transaction markers and aborted records included
     /// (KafkaJS's `batch.firstOffset()` and `lastOffset()`); absent when nothing was.
-    pub first_offset: Option<f64>,
-    pub last_offset: Option<f64>,
+    pub first_offset: Option<String>,
+    pub last_offset: Option<String>,
     pub batch_contexts: Vec<BatchContext>,
     /// Messages resolved and not committed when the batch was handed out.
     pub uncommitted: f64,
@@ -228,8 +228,8 @@ fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
             rec.batch as i32,
             rec.attributes as i32,
         ]);
-        offsets.push(rec.offset as f64);
-        timestamps.push(rec.timestamp as f64);
+        offsets.push(rec.offset);
+        timestamps.push(rec.timestamp);
     }
     let mut header_index = Vec::with_capacity(r.headers.len() * 4);
     for h in &r.headers {
@@ -267,8 +267,8 @@ fn to_output(batch: FetchedBatch) -> FetchedBatchOutput {
         header_index: header_index.into(),
         offsets: offsets.into(),
         timestamps: timestamps.into(),
-        first_offset: r.first_offset.map(|o| o as f64),
-        last_offset: r.last_offset.map(|o| o as f64),
+        first_offset: r.first_offset.map(|o| o.to_string()),
+        last_offset: r.last_offset.map(|o| o.to_string()),
         batch_contexts,
         uncommitted: batch.uncommitted as f64,
         since_commit: batch.since_commit.as_secs_f64() * 1000.0,

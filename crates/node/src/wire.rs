@@ -5,12 +5,12 @@
 //!
 //! Sends: `u32` count, then per send `i16` acks, `i32` timeout, `i32` compression, `u32` topic
 //! count, and per topic a string and a `u32` message count; per message `i32` partition (-1:
-//! none), `f64` timestamp (NaN: none), bytes key, bytes value, `u32` header count and per header
+//! none), `i64` timestamp (`i64::MIN`: none), bytes key, bytes value, `u32` header count and per header
 //! a string key and bytes value. A string is `u32` length and UTF-8; bytes are `i32` length
 //! (-1: null) and the bytes.
 //!
 //! Results: per send `u8` 0 and a `u32` count of `{ u32 topic index, i32 partition, i16 error
-//! code, f64 base offset, f64 log append time, f64 log start offset }`, or `u8` 1 and the error
+//! code, i64 base offset, i64 log append time, i64 log start offset }`, or `u8` 1 and the error
 //! as a string (a marked error message).
 
 use bytes::{Buf, BufMut, Bytes};
@@ -18,6 +18,9 @@ use kafkars_client::producer::{Message, Outcomes, SendOptions, Sends};
 use kafkars_client::protocol::records::Compression;
 
 use crate::error::to_message;
+
+/// A message's timestamp when it has none (the engine then stamps it as KafkaJS does).
+const NO_TIMESTAMP: i64 = i64::MIN;
 
 struct Reader {
     buf: Bytes,
@@ -47,9 +50,9 @@ impl Reader {
         Ok(self.buf.get_i16_le())
     }
 
-    fn f64(&mut self) -> Result<f64, String> {
+    fn i64(&mut self) -> Result<i64, String> {
         self.need(8)?;
-        Ok(self.buf.get_f64_le())
+        Ok(self.buf.get_i64_le())
     }
 
     /// A slice of the one buffer: no copy per key or value.
@@ -67,7 +70,7 @@ impl Reader {
 
     fn message(&mut self) -> Result<Message, String> {
         let partition = self.i32()?;
-        let timestamp = self.f64()?;
+        let timestamp = self.i64()?;
         let key = self.bytes()?;
         let value = self.bytes()?;
         let count = self.u32()?;
@@ -82,7 +85,7 @@ impl Reader {
             value,
             partition: (partition >= 0).then_some(partition),
             headers,
-            timestamp: (!timestamp.is_nan()).then_some(timestamp as i64),
+            timestamp: (timestamp != NO_TIMESTAMP).then_some(timestamp),
         })
     }
 
@@ -136,9 +139,9 @@ pub fn write_results(outcomes: &Outcomes) -> Vec<u8> {
                     out.put_u32_le(w.topic as u32);
                     out.put_i32_le(w.partition);
                     out.put_i16_le(w.error_code);
-                    out.put_f64_le(w.base_offset as f64);
-                    out.put_f64_le(w.log_append_time as f64);
-                    out.put_f64_le(w.log_start_offset as f64);
+                    out.put_i64_le(w.base_offset);
+                    out.put_i64_le(w.log_append_time);
+                    out.put_i64_le(w.log_start_offset);
                 }
             }
             Err(e) => {
@@ -178,7 +181,7 @@ mod tests {
         buf.put_slice(b"t");
         buf.put_u32_le(1);
         buf.put_i32_le(2);
-        buf.put_f64_le(f64::NAN);
+        buf.put_i64_le(NO_TIMESTAMP);
         put_bytes(&mut buf, None);
         put_bytes(&mut buf, Some(b"value"));
         buf.put_u32_le(2);
