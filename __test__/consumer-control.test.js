@@ -60,6 +60,47 @@ test('pause inside the handler stops a partition until its resume function is ca
   expect(got).toEqual(['0', '1', '2', '3', '4', '5'])
 })
 
+test("pausing a whole topic pauses every partition but those resumed out of it; paused() lists KafkaJS's way", async () => {
+  const topic = await createTopic({ partitions: 12 })
+  const groupId = unique('pause-topic')
+  const consumer = newKafka().consumer({ groupId, maxWaitTimeInMs: 100 })
+  const got = []
+  let resumedAll = false
+  const joined = new Promise(resolve => consumer.on(consumer.events.GROUP_JOIN, resolve))
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic] })
+  await consumer.run({ eachMessage: async ({ partition }) => void got.push({ partition, resumedAll }) })
+  try {
+    await joined
+    consumer.pause([{ topic }, { topic: unique('not-assigned') }])
+    consumer.resume([{ topic, partitions: [3] }])
+    // Assigned partitions only, sorted as JavaScript sorts numbers by default: 10 before 2.
+    expect(consumer.paused()).toEqual([{ topic, partitions: [0, 1, 10, 11, 2, 4, 5, 6, 7, 8, 9] }])
+    const producer = newKafka().producer()
+    await producer.connect()
+    await producer.send({ topic, messages: [{ value: 'paused', partition: 5 }] })
+    await producer.send({ topic, messages: [{ value: 'resumed', partition: 3 }] })
+    await producer.disconnect()
+    await waitFor(() => got.length >= 1, { what: "partition 3's message" })
+    consumer.resume([{ topic }])
+    resumedAll = true
+    expect(consumer.paused()).toEqual([])
+    await waitFor(() => got.length >= 2, { what: "partition 5's message after the resume" })
+    expect(got).toEqual([
+      { partition: 3, resumedAll: false },
+      { partition: 5, resumedAll: true },
+    ])
+    consumer.pause([{ topic }])
+    await consumer.stop()
+    // A stopped consumer has no group, so nothing paused; the next run starts with none.
+    expect(consumer.paused()).toEqual([])
+    await consumer.run({ eachMessage: async () => {} })
+    expect(consumer.paused()).toEqual([])
+  } finally {
+    await consumer.disconnect()
+  }
+})
+
 // The first batch resolves two of its five messages; the next fetch starts at the first one left
 // unresolved, so those three come again in a second batch, which resolves nothing.
 test('eachBatch: batch fields, unresolved messages fetched again, only resolved offsets committed', async () => {

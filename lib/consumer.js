@@ -132,9 +132,6 @@ const createConsumer = ({ config, logger, options }) => {
   let groupInitialized = false
   let restartTimer = null
   let lastHandlerError = null
-  let assignment = {}
-  // This member's id in its group, as the last join gave it (for the runner's log).
-  let memberId = null
 
   const emit = (name, payload) => {
     try {
@@ -221,8 +218,36 @@ const createConsumer = ({ config, logger, options }) => {
     if (sent) onEvent(sent)
   }
 
-  // Partitions seeked since their current batch began: the rest of that batch is stale.
-  const seeked = new Set()
+  // The engine owns pauses and seeks; counting the calls to pause, resume and seek lets a
+  // handler's loop ask it once a batch and again only after one, not once a message.
+  let pauseCalls = 0
+  let seekCalls = 0
+  /**
+   * Whether the batch of `topic`/`partition` should stop: stale, as a seek since it was
+   * fetched waits to be applied (and stays stale), or paused.
+   */
+  const batchStop = (topic, partition) => {
+    let pausesSeen = -1
+    let seeksSeen = -1
+    let stale = false
+    let paused = false
+    return {
+      stale: () => {
+        if (!stale && seeksSeen !== seekCalls) {
+          seeksSeen = seekCalls
+          stale = engine.seekPending(topic, partition)
+        }
+        return stale
+      },
+      paused: () => {
+        if (pausesSeen !== pauseCalls) {
+          pausesSeen = pauseCalls
+          paused = engine.isPaused(topic, partition)
+        }
+        return paused
+      },
+    }
+  }
 
   // The batches handlers are working on, by partition: how far each got (`next`) and what of
   // that is committed, so uncommitted offsets include them before the engine hears of them.
@@ -318,8 +343,8 @@ const createConsumer = ({ config, logger, options }) => {
     const { topic, partition, firstOffset, lastOffset } = nativeBatch
     const key = tpKey(topic, partition)
     const entry = { topic, partition, first: BigInt(firstOffset), next: null, committed: null }
-    const stale = seeked.size > 0 && seeked.has(key)
-    if (!running || stale || (pausedSet.size > 0 && pausedSet.has(key))) return settled(entry, key, false)
+    const stop = batchStop(topic, partition)
+    if (!running || stop.stale() || stop.paused()) return settled(entry, key, false)
     inFlight.set(key, entry)
     const { autoCommit, autoCommitInterval, autoCommitThreshold } = runOptions
     const instrumented = emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
@@ -355,7 +380,6 @@ const createConsumer = ({ config, logger, options }) => {
   const onBatch = async nativeBatch => {
     const { topic, partition, highWatermark } = nativeBatch
     const key = tpKey(topic, partition)
-    seeked.delete(key)
     uncommittedElsewhere = nativeBatch.uncommitted
     lastCommit = Date.now() - nativeBatch.sinceCommit
     const { offsets } = nativeBatch
@@ -366,12 +390,12 @@ const createConsumer = ({ config, logger, options }) => {
     const { eachMessage, eachBatch, eachBatchAutoResolve, autoCommit } = runOptions
     const { autoCommitInterval, autoCommitThreshold } = runOptions
     const commitsMidBatch = autoCommit && (autoCommitInterval != null || autoCommitThreshold != null)
-    const isPaused = () => pausedSet.size > 0 && pausedSet.has(key)
+    const stop = batchStop(topic, partition)
     // Batches reach the handler at most maxBytesPerPartition long, as a Kafka broker returns
     // them (tansu returns up to maxBytes from one partition); that also keeps eachBatch's
     // message arrays small enough to die young.
     for (const [from, to] of chunks(nativeBatch)) {
-      if (!running || (seeked.size > 0 && seeked.has(key)) || isPaused()) break
+      if (!running || stop.stale() || stop.paused()) break
       const instrumented =
         emitter.listening(events.START_BATCH_PROCESS) || emitter.listening(events.END_BATCH_PROCESS)
       const payload = instrumented ? batchPayload(nativeBatch, from, to) : null
@@ -383,12 +407,12 @@ const createConsumer = ({ config, logger, options }) => {
           const pause = pauseFn(topic, partition)
           const cache = newTimestampCache()
           for (let i = from; i < to; i++) {
-            if (!running || (seeked.size > 0 && seeked.has(key))) break
+            if (!running || stop.stale()) break
             const message = toMessage(nativeBatch, i, cache)
             await eachMessage({ topic, partition, message, heartbeat, pause })
             entry.next = offsets[i] + 1n
             if (commitsMidBatch && commitIsDue()) await commitResolved()
-            if (isPaused()) break
+            if (stop.paused()) break
           }
         } else {
           const messages = toMessages(nativeBatch, from, to)
@@ -416,7 +440,7 @@ const createConsumer = ({ config, logger, options }) => {
             commitOffsetsIfNecessary,
             uncommittedOffsets,
             isRunning: () => running,
-            isStale: () => seeked.size > 0 && seeked.has(key),
+            isStale: stop.stale,
             pause: pauseFn(topic, partition),
           })
           if (eachBatchAutoResolve) entry.next = BigInt(last) + 1n
@@ -498,8 +522,6 @@ const createConsumer = ({ config, logger, options }) => {
     const p = JSON.parse(payload)
     switch (kind) {
       case 'group_join':
-        assignment = p.memberAssignment
-        memberId = p.memberId
         groupLogger.info('Consumer has joined the group', p)
         return emit(events.GROUP_JOIN, p)
       case 'heartbeat':
@@ -564,7 +586,7 @@ const createConsumer = ({ config, logger, options }) => {
   }
 
   // KafkaJS's runner says so when it ends, before the consumer says it stopped.
-  const runnerExited = wasRunning => {
+  const runnerExited = (wasRunning, memberId) => {
     if (wasRunning) runnerLogger.info('consumer not running, exiting', { groupId, memberId })
   }
 
@@ -574,8 +596,9 @@ const createConsumer = ({ config, logger, options }) => {
     groupInitialized = false
     if (restartTimer) clearTimeout(restartTimer)
     restartTimer = null
+    const memberId = engine && engine.memberId()
     if (engine) await call(engine.stop())
-    runnerExited(wasRunning)
+    runnerExited(wasRunning, memberId)
     emit(events.STOP)
     consumerLogger.info('Stopped', { groupId })
   }
@@ -587,8 +610,9 @@ const createConsumer = ({ config, logger, options }) => {
     if (restartTimer) clearTimeout(restartTimer)
     restartTimer = null
     if (engine) {
+      const memberId = engine.memberId()
       await call(engine.disconnect())
-      runnerExited(wasRunning)
+      runnerExited(wasRunning, memberId)
       emit(events.STOP)
     }
     // KafkaJS's disconnect stops first, so it logs the same.
@@ -600,42 +624,33 @@ const createConsumer = ({ config, logger, options }) => {
   const notInitialized = () =>
     new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
 
-  // Partitions no topic can have (1.5, 2 ** 32) KafkaJS keeps and never meets; the engine is not
-  // told of them.
-  const pausedSet = new Set()
-  const expand = (topicPartitions, verb) => {
+  // pause's and resume's argument for the engine, whose pauses follow KafkaJS's (a topic without
+  // partitions is all of them, those assigned later too). Partitions no topic can have (1.5,
+  // 2 ** 32) KafkaJS keeps and never meets; the engine is not told of them.
+  const toEngine = (topicPartitions, verb) => {
     checkTopicPartitions(topicPartitions, verb)
     if (!groupInitialized) throw notInitialized()
-    return Array.from(topicPartitions).flatMap(({ topic, partitions }) =>
-      (partitions || assignment[topic] || [])
-        .map(partitionOrNull)
-        .filter(partition => partition !== null)
-        .map(partition => ({ topic: String(topic), partition }))
-    )
+    return Array.from(topicPartitions).map(({ topic, partitions }) => ({
+      topic: String(topic),
+      partitions: partitions && partitions.map(partitionOrNull).filter(partition => partition !== null),
+    }))
   }
 
   const pause = (topicPartitions = []) => {
-    const tps = expand(topicPartitions, 'pause')
+    const topics = toEngine(topicPartitions, 'pause')
     groupLogger.info(`Pausing fetching from ${topicPartitions.length} topics`, { topicPartitions })
-    for (const { topic, partition } of tps) pausedSet.add(tpKey(topic, partition))
-    engine.pause(tps)
+    engine.pause(topics)
+    pauseCalls++
   }
 
   const resume = (topicPartitions = []) => {
-    const tps = expand(topicPartitions, 'resume')
+    const topics = toEngine(topicPartitions, 'resume')
     groupLogger.info(`Resuming fetching from ${topicPartitions.length} topics`, { topicPartitions })
-    for (const { topic, partition } of tps) pausedSet.delete(tpKey(topic, partition))
-    engine.resume(tps)
+    engine.resume(topics)
+    pauseCalls++
   }
 
-  const paused = () => {
-    const byTopic = {}
-    for (const key of pausedSet) {
-      const [topic, partition] = key.split('\u0000')
-      ;(byTopic[topic] = byTopic[topic] || []).push(Number(partition))
-    }
-    return Object.entries(byTopic).map(([topic, partitions]) => ({ topic, partitions }))
-  }
+  const paused = () => (groupInitialized ? engine.paused() : [])
 
   const seek = ({ topic, partition, offset }) => {
     if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
@@ -646,8 +661,8 @@ const createConsumer = ({ config, logger, options }) => {
     if (!running) throw notInitialized()
     const seekPartition = partitionOrNull(partition)
     if (seekPartition === null) return
-    seeked.add(tpKey(topic, seekPartition))
     engine.seek(String(topic), seekPartition, seekOffset)
+    seekCalls++
   }
 
   // Checked as KafkaJS checks them, then written as it writes them (the partition an INT32).

@@ -96,10 +96,17 @@ pub struct BatchResult {
     pub non_retriable: bool,
 }
 
+/// A topic and some of its partitions, or all of them (those assigned later too) when absent.
 #[napi(object)]
-pub struct TopicPartitionInput {
+pub struct TopicPartitionsInput {
     pub topic: String,
-    pub partition: i32,
+    pub partitions: Option<Vec<i32>>,
+}
+
+#[napi(object)]
+pub struct TopicPartitionsOutput {
+    pub topic: String,
+    pub partitions: Vec<i32>,
 }
 
 #[napi(object)]
@@ -406,13 +413,6 @@ fn engine_event(event: &ConsumerEvent) -> EngineEvent {
     }
 }
 
-fn topic_partitions(partitions: Vec<TopicPartitionInput>) -> Vec<(String, i32)> {
-    partitions
-        .into_iter()
-        .map(|p| (p.topic, p.partition))
-        .collect()
-}
-
 pub(crate) fn parse_offsets(
     offsets: Vec<TopicPartitionOffsetInput>,
 ) -> Result<Vec<(String, i32, i64)>> {
@@ -567,14 +567,44 @@ impl NativeConsumer {
         Ok(())
     }
 
+    /// Whether a seek of the partition waits to be applied, which makes its batch stale.
     #[napi]
-    pub fn pause(&self, partitions: Vec<TopicPartitionInput>) {
-        self.consumer.pause(&topic_partitions(partitions));
+    pub fn seek_pending(&self, topic: String, partition: i32) -> bool {
+        self.consumer.seek_pending(&topic, partition)
     }
 
     #[napi]
-    pub fn resume(&self, partitions: Vec<TopicPartitionInput>) {
-        self.consumer.resume(&topic_partitions(partitions));
+    pub fn pause(&self, topics: Vec<TopicPartitionsInput>) {
+        for t in topics {
+            self.consumer.pause(&t.topic, t.partitions.as_deref());
+        }
+    }
+
+    #[napi]
+    pub fn resume(&self, topics: Vec<TopicPartitionsInput>) {
+        for t in topics {
+            self.consumer.resume(&t.topic, t.partitions.as_deref());
+        }
+    }
+
+    #[napi]
+    pub fn is_paused(&self, topic: String, partition: i32) -> bool {
+        self.consumer.is_paused(&topic, partition)
+    }
+
+    #[napi]
+    pub fn paused(&self) -> Vec<TopicPartitionsOutput> {
+        self.consumer
+            .paused()
+            .into_iter()
+            .map(|(topic, partitions)| TopicPartitionsOutput { topic, partitions })
+            .collect()
+    }
+
+    /// This member's id in its group, once it joined.
+    #[napi]
+    pub fn member_id(&self) -> Option<String> {
+        self.consumer.member_id()
     }
 
     #[napi]

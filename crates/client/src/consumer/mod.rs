@@ -6,10 +6,11 @@
 mod assigner;
 pub(crate) mod group;
 mod heartbeat;
+mod pauses;
 mod read_replicas;
 mod runner;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -252,11 +253,21 @@ struct Inner {
     runner: Mutex<Option<JoinHandle<()>>>,
     generation: Mutex<Option<Generation>>,
     seeks: Mutex<Vec<(String, i32, i64)>>,
-    paused: Mutex<HashSet<(String, i32)>>,
+    pauses: Mutex<pauses::Pauses>,
     offsets: Mutex<Offsets>,
     heartbeats: heartbeat::Heartbeats,
     /// Partitions read from a follower in the consumer's rack rather than their leader.
     read_replicas: Mutex<read_replicas::ReadReplicas>,
+}
+
+impl Inner {
+    fn seek_pending(&self, topic: &str, partition: i32) -> bool {
+        self.seeks
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(t, p, _)| t == topic && *p == partition)
+    }
 }
 
 #[derive(Clone)]
@@ -277,7 +288,7 @@ impl Consumer {
                 runner: Mutex::default(),
                 generation: Mutex::default(),
                 seeks: Mutex::default(),
-                paused: Mutex::default(),
+                pauses: Mutex::default(),
                 offsets: Mutex::default(),
                 heartbeats: heartbeat::Heartbeats::default(),
                 read_replicas: Mutex::default(),
@@ -328,6 +339,9 @@ impl Consumer {
             ));
         }
         self.inner.stopping.store(false, Ordering::SeqCst);
+        // As KafkaJS, whose every run (a restart after a crash included) starts with a new
+        // consumer group holding no pauses.
+        *self.inner.pauses.lock().unwrap() = pauses::Pauses::default();
         let (joined_tx, joined_rx) = oneshot::channel();
         let inner = self.inner.clone();
         let handle = tokio::spawn(async move {
@@ -350,7 +364,9 @@ impl Consumer {
         Ok(())
     }
 
-    /// Lets the running handler finish, commits, and stops fetching.
+    /// Lets the running handler finish, commits, stops fetching and leaves the group, as
+    /// KafkaJS's runner does: a later `run` then joins at once, where a member left behind
+    /// would hold the rebalance until its session expired.
     pub async fn stop(&self) {
         self.inner.stopping.store(true, Ordering::SeqCst);
         self.inner.wake.notify_one();
@@ -358,15 +374,15 @@ impl Consumer {
         if let Some(handle) = handle {
             let _ = handle.await;
         }
-    }
-
-    /// Stops, leaves the group and closes every connection.
-    pub async fn disconnect(&self) {
-        self.stop().await;
         let generation = self.inner.generation.lock().unwrap().take();
         if let Some(generation) = generation {
             let _ = group::leave(&self.inner.cluster, &self.inner.config, &generation).await;
         }
+    }
+
+    /// Stops (leaving the group) and closes every connection.
+    pub async fn disconnect(&self) {
+        self.stop().await;
         self.inner.cluster.disconnect().await;
     }
 
@@ -380,21 +396,42 @@ impl Consumer {
         self.inner.wake.notify_one();
     }
 
-    pub fn pause(&self, partitions: &[(String, i32)]) {
-        self.inner
-            .paused
-            .lock()
-            .unwrap()
-            .extend(partitions.iter().cloned());
+    /// Whether a seek of the partition waits to be applied: the batch the handler works on is
+    /// then stale, as the next fetch starts from the seek.
+    pub fn seek_pending(&self, topic: &str, partition: i32) -> bool {
+        self.inner.seek_pending(topic, partition)
     }
 
-    pub fn resume(&self, partitions: &[(String, i32)]) {
-        let mut paused = self.inner.paused.lock().unwrap();
-        for p in partitions {
-            paused.remove(p);
-        }
-        drop(paused);
+    /// Pauses `partitions` of `topic`, or all of them (those assigned later too) when `None`.
+    pub fn pause(&self, topic: &str, partitions: Option<&[i32]>) {
+        self.inner.pauses.lock().unwrap().pause(topic, partitions);
+    }
+
+    /// Resumes `partitions` of `topic`, or the whole topic when `None`.
+    pub fn resume(&self, topic: &str, partitions: Option<&[i32]>) {
+        self.inner.pauses.lock().unwrap().resume(topic, partitions);
         self.inner.wake.notify_one();
+    }
+
+    pub fn is_paused(&self, topic: &str, partition: i32) -> bool {
+        self.inner
+            .pauses
+            .lock()
+            .unwrap()
+            .is_paused(topic, partition)
+    }
+
+    /// The assigned partitions that are paused, as KafkaJS's `paused()` lists them.
+    pub fn paused(&self) -> Vec<(String, Vec<i32>)> {
+        let generation = self.inner.generation.lock().unwrap();
+        let assignment = generation.as_ref().map_or(&[][..], |g| &g.assignment);
+        self.inner.pauses.lock().unwrap().of(assignment)
+    }
+
+    /// This member's id in its group, once it joined.
+    pub fn member_id(&self) -> Option<String> {
+        let generation = self.inner.generation.lock().unwrap();
+        generation.as_ref().map(|g| g.member_id.clone())
     }
 
     /// The group as its coordinator describes it.

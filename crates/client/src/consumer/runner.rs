@@ -488,17 +488,11 @@ fn dispatch(
     batch: &mut FetchedBatch,
 ) -> Option<Dispatched> {
     let tp = (batch.topic.clone(), batch.partition);
-    if inner.paused.lock().unwrap().contains(&tp) {
+    if inner.pauses.lock().unwrap().is_paused(&tp.0, tp.1) {
         return None;
     }
     // A seek since this fetch makes the batch stale; the seek applies before the next.
-    let seeked = inner
-        .seeks
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|(t, p, _)| *t == tp.0 && *p == tp.1);
-    if seeked {
+    if inner.seek_pending(&tp.0, tp.1) {
         return None;
     }
     let last = match (batch.records.records.last(), batch.records.last_offset) {
@@ -599,14 +593,14 @@ async fn fetch_all(
     events: &EventSink,
 ) -> Result<Vec<FetchedBatch>> {
     let metadata = inner.cluster.metadata();
-    let paused = inner.paused.lock().unwrap().clone();
     // Per partition: the position (records before it are skipped) and where the fetch starts.
     let mut by_node: HashMap<i32, Vec<(Tp, i64, i64)>> = HashMap::new();
     let mut unled = Vec::new();
     {
         let mut replicas = inner.read_replicas.lock().unwrap();
+        let pauses = inner.pauses.lock().unwrap();
         for (tp, &offset) in &positions.fetch {
-            if paused.contains(tp) {
+            if pauses.is_paused(&tp.0, tp.1) {
                 continue;
             }
             let from = match positions.batch_start.get(tp) {
