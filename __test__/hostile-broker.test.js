@@ -48,8 +48,9 @@ const uvarint = n => {
  * Speaks just enough Kafka to be connected to: ApiVersions (v0–v2 framing) lists ApiVersions and
  * Metadata; every Metadata answer is `metadataBody(version)` (or `metadataBody` itself) after
  * the correlation id, and every ApiVersions answer `apiVersionsBody(version)` when given.
+ * `metadataSize`, when given, is the size a Metadata answer announces, whatever follows.
  */
-const startHalfBroker = async (metadataBody, apiVersionsBody) => {
+const startHalfBroker = async (metadataBody, apiVersionsBody, metadataSize) => {
   const apiVersions = correlationId => {
     const keys = [
       [18, 0, 2],
@@ -85,7 +86,7 @@ const startHalfBroker = async (metadataBody, apiVersionsBody) => {
             ? apiVersions(correlationId)
             : Buffer.concat([id, typeof crafted === 'function' ? crafted(version) : crafted])
         const size = Buffer.alloc(4)
-        size.writeInt32BE(body.length)
+        size.writeInt32BE(apiKey === 3 && metadataSize != null ? metadataSize : body.length)
         socket.write(Buffer.concat([size, body]))
       }
     })
@@ -144,4 +145,19 @@ test('a Metadata answer counting a billion brokers fails the request, not the pr
   const { address, error } = await connectTo(server, { retry: { retries: 0 } })
   expect(error?.name).toMatch(/Error|Exceeded$/)
   if (isKafkars) expect(JSON.stringify([error.message, error.cause?.message])).toMatch(new RegExp(`Malformed Metadata v\\d+ response from ${address}`))
+})
+
+test('a Metadata answer announcing 500 MB fails the request at once, naming broker and API', async () => {
+  // A Metadata request's answer may be up to 64 MiB; this one says 500 MB, then sends 4 bytes.
+  server = await startHalfBroker(Buffer.alloc(4), null, 500_000_000)
+  const started = Date.now()
+  const { address, error } = await connectTo(server, { retry: { retries: 0 } })
+  expect(error?.name).toMatch(/Error|Exceeded$/)
+  if (isKafkars) {
+    // KafkaJS waits for the 500 MB until its request times out; kafkars refuses the size.
+    expect(JSON.stringify([error.message, error.cause?.message])).toMatch(
+      new RegExp(`The Metadata response from ${address} is 500000000 bytes, more than the 67108864 its request allows`)
+    )
+    expect(Date.now() - started).toBeLessThan(2000)
+  }
 })

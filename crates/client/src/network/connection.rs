@@ -4,6 +4,7 @@
 //! (a dropped future, at any await) just drops its receiver: its frame is written or never
 //! started, its pending entry goes with it, and the connection stays usable.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use futures::future::BoxFuture;
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader};
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, FetchRequest, RequestHeader};
 use kafka_protocol::protocol::{Encodable, Request, StrBytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -31,6 +32,13 @@ type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
 /// Responses larger than this are refused rather than allocated: a garbage length prefix (say,
 /// from a TLS or HTTP port) must not ask for gigabytes.
 const MAX_RESPONSE_SIZE: usize = 1 << 30;
+
+/// The largest answer to anything but a Fetch: metadata for a million partitions fits.
+const RESPONSE_LIMIT: usize = 64 << 20;
+
+/// What a Fetch's answer may hold beyond the `max_bytes` it asked for: Kafka returns the first
+/// record batch whole even when it alone is larger, up to the topic's `max.message.bytes`.
+const FETCH_HEADROOM: usize = 128 << 20;
 
 /// What a response's buffer starts at; it grows as more of the response arrives.
 const INITIAL_READ_BUFFER: usize = 64 * 1024;
@@ -60,7 +68,14 @@ struct Session {
     gate: tokio::sync::RwLock<()>,
 }
 
-type Pending = HashMap<i32, oneshot::Sender<Result<Bytes>>>;
+/// A request waiting for its answer: where the answer goes, and how large it may be.
+struct Waiter {
+    reply: oneshot::Sender<Result<Bytes>>,
+    api: ApiKey,
+    limit: usize,
+}
+
+type Pending = HashMap<i32, Waiter>;
 
 /// What the writer task is asked to do.
 enum Outgoing {
@@ -186,7 +201,9 @@ impl Connection {
     /// Lets a request onto the connection: first re-authenticates if the session is due to end,
     /// then holds the gate shared until the request is handed to the writer. SASL's own requests
     /// pass straight through (they are what re-authentication sends).
-    async fn admit<R: Request>(&self) -> Result<Option<tokio::sync::RwLockReadGuard<'_, ()>>> {
+    async fn admit<R: Request + 'static>(
+        &self,
+    ) -> Result<Option<tokio::sync::RwLockReadGuard<'_, ()>>> {
         let Some(session) = &self.session else {
             return Ok(None);
         };
@@ -273,13 +290,13 @@ impl Connection {
     }
 
     /// Sends at the highest version both sides speak, waiting at most the request timeout.
-    pub async fn send<R: Request>(&self, request: &R) -> Result<R::Response> {
+    pub async fn send<R: Request + 'static>(&self, request: &R) -> Result<R::Response> {
         let version = self.version_for::<R>()?;
         self.send_versioned(request, version, None).await
     }
 
     /// As [`send`](Self::send), for requests the broker may hold (Fetch's max wait).
-    pub async fn send_with_timeout<R: Request>(
+    pub async fn send_with_timeout<R: Request + 'static>(
         &self,
         request: &R,
         timeout: Duration,
@@ -289,7 +306,7 @@ impl Connection {
     }
 
     /// Sends a request whose response never comes (Produce with acks 0).
-    pub async fn send_no_response<R: Request>(&self, request: &R) -> Result<()> {
+    pub async fn send_no_response<R: Request + 'static>(&self, request: &R) -> Result<()> {
         let version = self.version_for::<R>()?;
         let admitted = self.admit::<R>().await?;
         let (_, frame) = self.encode(request, version)?;
@@ -322,7 +339,7 @@ impl Connection {
         })
     }
 
-    async fn send_versioned<R: Request>(
+    async fn send_versioned<R: Request + 'static>(
         &self,
         request: &R,
         version: i16,
@@ -334,7 +351,12 @@ impl Connection {
         let created_at = now_ms();
         let (correlation_id, frame) = self.encode(request, version)?;
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().unwrap().insert(correlation_id, tx);
+        let waiter = Waiter {
+            reply: tx,
+            api: api_key::<R>(),
+            limit: response_limit(request),
+        };
+        self.pending.lock().unwrap().insert(correlation_id, waiter);
         // Whether this future completes or is dropped, its entry leaves the map.
         let _waiting = Waiting {
             pending: &self.pending,
@@ -520,7 +542,7 @@ fn fail_pending(pending: &Mutex<Pending>, closed: &AtomicBool, error: Error) {
     closed.store(true, Ordering::Release);
     let waiters: Vec<_> = pending.lock().unwrap().drain().collect();
     for (_, waiter) in waiters {
-        let _ = waiter.send(Err(error.clone()));
+        let _ = waiter.reply.send(Err(error.clone()));
     }
 }
 
@@ -553,6 +575,16 @@ async fn transport(
         .map_err(|_| Error::connection(address, format!("Connection timeout to {address}")))?
 }
 
+/// A response larger than its request allows ends the connection: what follows its length
+/// cannot be trusted to be the next response.
+fn too_large(address: &str, api: ApiKey, len: usize, limit: usize) -> Error {
+    let mut error = Error::kafka(format!(
+        "The {api:?} response from {address} is {len} bytes, more than the {limit} its request allows"
+    ));
+    error.broker = Some(address.to_string());
+    error
+}
+
 /// What a failed read ends the connection with: a TLS failure as the broker's TLS said it, else
 /// the connection closed, as KafkaJS reports a socket that ended.
 fn read_failed(address: &str, e: &std::io::Error) -> Error {
@@ -561,6 +593,15 @@ fn read_failed(address: &str, e: &std::io::Error) -> Error {
 
 fn api_key<R: Request>() -> ApiKey {
     ApiKey::try_from(R::KEY).expect("kafka-protocol requests have known keys")
+}
+
+/// The largest answer `request` may get: a Fetch's follows from its `max_bytes`, so a broker
+/// that streams more than was asked for cannot make the client hold it.
+fn response_limit<R: Request + 'static>(request: &R) -> usize {
+    match (request as &dyn Any).downcast_ref::<FetchRequest>() {
+        Some(fetch) => (fetch.max_bytes.max(0) as usize).saturating_add(FETCH_HEADROOM),
+        None => RESPONSE_LIMIT,
+    }
 }
 
 async fn read_responses(
@@ -583,20 +624,36 @@ async fn read_responses(
             }
             Err(e) => break read_failed(&address, &e),
         };
+        // The header is decoded by the caller, who knows its version: only the id is read
+        // here, to find the request and what it allows.
+        let correlation_id = match reader.read_i32().await {
+            Ok(id) => id,
+            Err(e) => break read_failed(&address, &e),
+        };
+        let allowed = pending
+            .lock()
+            .unwrap()
+            .get(&correlation_id)
+            .map(|w| (w.api, w.limit));
+        if let Some((api, limit)) = allowed.filter(|(_, limit)| len > *limit) {
+            break too_large(&address, api, len, limit);
+        }
         // Read as the bytes arrive, not into a buffer of the announced size: a length that is
         // not one (a TLS alert read as a size is 352 MB) then costs what was really sent.
         let mut body = Vec::with_capacity(len.min(INITIAL_READ_BUFFER));
-        match (&mut reader).take(len as u64).read_to_end(&mut body).await {
-            Ok(n) if n == len => {}
+        body.extend_from_slice(&correlation_id.to_be_bytes());
+        match (&mut reader)
+            .take(len as u64 - 4)
+            .read_to_end(&mut body)
+            .await
+        {
+            Ok(n) if n == len - 4 => {}
             Ok(_) => break Error::connection_closed(&address),
             Err(e) => break read_failed(&address, &e),
         }
-        let body = Bytes::from(body);
-        // The header is decoded by the caller, who knows its version: only peek at the id.
-        let correlation_id = i32::from_be_bytes([body[0], body[1], body[2], body[3]]);
         let waiter = pending.lock().unwrap().remove(&correlation_id);
         if let Some(waiter) = waiter {
-            let _ = waiter.send(Ok(body));
+            let _ = waiter.reply.send(Ok(Bytes::from(body)));
         }
     };
     fail_pending(&pending, &closed, error);
@@ -700,6 +757,36 @@ mod tests {
         let (second, _peer) = next.await.unwrap();
         assert_eq!((first, second), (0, 1));
         assert!(conn.pending.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_answer_larger_than_its_request_allows_fails_it_and_closes_the_connection() {
+        let (conn, mut peer) = connected(64 * 1024);
+        let peer = tokio::spawn(async move {
+            let id = read_request(&mut peer).await;
+            // Announce 100 MiB; nothing of the body needs to follow for the answer to be refused.
+            peer.write_i32(100 << 20).await.unwrap();
+            peer.write_i32(id).await.unwrap();
+            peer
+        });
+        let error = ask(&conn).await.unwrap_err();
+        assert_eq!(
+            error.message,
+            "The ApiVersions response from memory:9092 is 104857600 bytes, more than the 67108864 its request allows"
+        );
+        assert_eq!(error.broker.as_deref(), Some("memory:9092"));
+        assert!(conn.is_closed());
+        let _peer = peer.await.unwrap();
+    }
+
+    #[test]
+    fn a_fetch_may_be_answered_with_what_it_asked_for_and_one_oversized_batch() {
+        let fetch = FetchRequest::default().with_max_bytes(10 << 20);
+        assert_eq!(response_limit(&fetch), (10 << 20) + FETCH_HEADROOM);
+        assert_eq!(
+            response_limit(&ApiVersionsRequest::default()),
+            RESPONSE_LIMIT
+        );
     }
 
     /// Reads one request frame whole: its header and body, undecoded.
