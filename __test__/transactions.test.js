@@ -88,6 +88,58 @@ transactionTest('a transaction commits its messages and offsets together; an abo
   }
 })
 
+idempotentTest('concurrent idempotent sends each get their own offsets, with no gap and no duplicate', async () => {
+  const topic = await createTopic({ partitions: 3 })
+  const producer = newKafka().producer({ idempotent: true })
+  await producer.connect()
+  // Issued together: one event-loop turn, so kafkars writes them as one unit.
+  const results = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => producer.send({ topic, messages: [{ value: `m${i}`, partition: i % 3 }] }))
+  )
+  await producer.disconnect()
+  for (let partition = 0; partition < 3; partition++) {
+    const offsets = results.filter(([r]) => r.partition === partition).map(([r]) => Number(r.baseOffset))
+    expect(offsets.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i))
+  }
+  const got = await consumeAll(topic, 30)
+  expect(new Set(got.map(m => m.value.toString())).size).toBe(30)
+  expect(got.every(m => m.batchContext.producerId !== '-1')).toBe(true)
+})
+
+transactionTest('sends issued together in a transaction commit together, and an abort drops them all', async () => {
+  const [a, b] = [await createTopic({ partitions: 2 }), await createTopic()]
+  const producer = newKafka().producer({ transactionalId: unique('txn-turn'), maxInFlightRequests: 1, idempotent: true })
+  await producer.connect()
+  const sendAll = (txn, prefix) =>
+    Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        txn.send({ topic: i % 3 === 2 ? b : a, messages: [{ value: `${prefix}${i}`, partition: i % 3 === 2 ? 0 : i % 2 }] })
+      )
+    )
+  try {
+    const committed = await producer.transaction()
+    await sendAll(committed, 'c')
+    await committed.commit()
+    const aborted = await producer.transaction()
+    await sendAll(aborted, 'x')
+    await aborted.abort()
+  } finally {
+    await producer.disconnect()
+  }
+  // A plain message after the aborted ones on each partition: once it is read, they were passed over.
+  const plain = newKafka().producer()
+  await plain.connect()
+  await plain.send({ topic: a, messages: [{ value: 'after', partition: 0 }, { value: 'after', partition: 1 }] })
+  await plain.send({ topic: b, messages: [{ value: 'after' }] })
+  await plain.disconnect()
+  const values = async (topic, count) => (await consumeAll(topic, count)).map(m => m.value.toString()).sort()
+  const expected = prefix => i => `${prefix}${i}`
+  const inB = i => i % 3 === 2
+  const indexes = Array.from({ length: 12 }, (_, i) => i)
+  expect(await values(a, 10)).toEqual([...indexes.filter(i => !inB(i)).map(expected('c')), 'after', 'after'].sort())
+  expect(await values(b, 5)).toEqual([...indexes.filter(inB).map(expected('c')), 'after'].sort())
+})
+
 test('transaction() needs a transactionalId', async () => {
   const producer = newKafka().producer()
   await producer.connect()

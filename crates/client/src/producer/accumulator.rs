@@ -415,20 +415,3 @@ impl BatchCut {
         cut
     }
 }
-
-/// Splits a partition's records into batches, as [`BatchCut`] says.
-pub fn split_by_size(records: Vec<Record>) -> Vec<Vec<Record>> {
-    let mut out = Vec::new();
-    let mut current = Vec::new();
-    let mut cut = BatchCut::default();
-    for r in records {
-        if cut.starts_batch(&r) {
-            out.push(std::mem::take(&mut current));
-        }
-        current.push(r);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}

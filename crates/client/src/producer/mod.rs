@@ -7,7 +7,6 @@ mod partitioner;
 mod sends;
 mod turn;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -21,7 +20,7 @@ use crate::config::RetryConfig;
 use crate::error::{Error, Result};
 use crate::protocol::records::{Compression, Record};
 use crate::retry::retry;
-use accumulator::{split_by_size, PartOutcome, RecordAccumulator};
+use accumulator::{PartOutcome, RecordAccumulator};
 use eos::Eos;
 
 #[derive(Debug, Clone)]
@@ -258,66 +257,42 @@ impl Producer {
     }
 
     /// Sends every message; resolves once the broker acknowledged them as `acks` asks, with one
-    /// `RecordMetadata` per topic-partition written (none for acks 0).
+    /// `RecordMetadata` per topic-partition written (none for acks 0). A turn of one send.
     pub async fn send(
         &self,
         batch: Vec<TopicMessages>,
         options: SendOptions,
     ) -> Result<Vec<RecordMetadata>> {
-        let eos = self.eos.as_ref().filter(|eos| eos.stamps());
-        // Refused before anything is asked of the cluster, as KafkaJS does: a topic that does
-        // not exist would otherwise be waited for, without end under an idempotent retry.
-        if eos.is_some() && options.acks != -1 {
-            return Err(Error::non_retriable(
-                "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
-            ));
-        }
-        let topics = distinct(batch.iter().map(|tm| &tm.topic));
-        self.cluster
-            .topics_metadata(&topics, self.config.allow_auto_topic_creation)
-            .await?;
-        let parts = self.parts(batch)?;
-        let order: Vec<TopicPartition> = parts.iter().map(|(tp, _)| tp.clone()).collect();
-        if let Some(eos) = eos.filter(|eos| eos.in_transaction()) {
-            eos.add_partitions(&self.cluster, &order).await?;
-        }
-        let written = self.deliver(parts, options, &topics, None).await?;
-        Ok(summarize(order, written, options))
+        let names: Vec<String> = batch.iter().map(|tm| tm.topic.clone()).collect();
+        let mut sends = Sends::with_capacity(1);
+        sends.push(batch, options);
+        let outcomes = self.send_many(sends).await;
+        let written = outcomes.get(0).map_err(Clone::clone)?;
+        Ok(written.iter().map(|w| w.metadata(&names)).collect())
     }
 
     /// Sends that arrived together (one event-loop turn's), written as one unit (see `turn`):
     /// they share requests, and each send gets its own outcome. Parts that fail go through the
-    /// retry loop of their own send.
-    pub async fn send_many(&self, sends: Sends) -> Outcomes {
-        if self.eos.is_some() {
-            // Idempotent and transactional sends go one by one: they check acks and add
-            // partitions to the transaction first.
-            let each = sends.into_batches().into_iter().map(|send| async move {
-                let (batch, options) = send?;
-                let topics: Vec<String> = batch.iter().map(|tm| tm.topic.clone()).collect();
-                Ok((topics, self.send(batch, options).await?))
-            });
-            let mut outcomes = Outcomes::with_capacity(each.len());
-            for result in futures::future::join_all(each).await {
-                match result {
-                    Ok((topics, records)) => {
-                        outcomes.push(Ok(Written::from_metadata(records, &topics)))
-                    }
-                    Err(e) => outcomes.push(Err::<[Written; 0], _>(e)),
-                }
-            }
-            return outcomes;
+    /// retry loop of their own send. Idempotent and transactional sends too: the accumulator
+    /// stamps their batches, and a turn adds its partitions to the open transaction first.
+    pub async fn send_many(&self, mut sends: Sends) -> Outcomes {
+        if self.eos.as_ref().is_some_and(|eos| eos.stamps()) {
+            // Refused before anything is asked of the cluster, as KafkaJS does: a topic that
+            // does not exist would otherwise be waited for, without end under an idempotent
+            // retry.
+            sends.reject_unless(
+                |options| options.acks == -1,
+                || Error::non_retriable(
+                    "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
+                ),
+            );
         }
         if let Err(e) = self
             .cluster
-            .topics_metadata(&sends.topics, self.config.allow_auto_topic_creation)
+            .topics_metadata(&sends.live_topics(), self.config.allow_auto_topic_creation)
             .await
         {
-            let mut outcomes = Outcomes::with_capacity(sends.len());
-            for _ in 0..sends.len() {
-                outcomes.push(Err::<[Written; 0], _>(e.clone()));
-            }
-            return outcomes;
+            return sends.failed(&e);
         }
         self.send_turn(sends, now_ms()).await
     }
@@ -362,44 +337,6 @@ impl Producer {
         })
         .await?;
         Ok(written.into_inner().unwrap())
-    }
-
-    /// A batch's records, per topic-partition in send order, cut to batch size.
-    fn parts(&self, batch: Vec<TopicMessages>) -> Result<Vec<(TopicPartition, Vec<Record>)>> {
-        Ok(self
-            .partition(batch)?
-            .into_iter()
-            .flat_map(|(tp, records)| {
-                split_by_size(records)
-                    .into_iter()
-                    .map(move |chunk| (tp.clone(), chunk))
-            })
-            .collect())
-    }
-
-    /// Groups messages by topic-partition, in send order, encoded as records.
-    fn partition(&self, batch: Vec<TopicMessages>) -> Result<Vec<(TopicPartition, Vec<Record>)>> {
-        let metadata = self.cluster.metadata();
-        let now = now_ms();
-        let mut groups: Vec<(TopicPartition, Vec<Record>)> = Vec::new();
-        let mut index: HashMap<TopicPartition, usize> = HashMap::new();
-        let mut partitioner = self.partitioner.batch();
-        for tm in batch {
-            let topic = metadata.loaded_topic(&tm.topic)?;
-            for m in tm.messages {
-                let partition = match m.partition {
-                    Some(p) => p,
-                    None => partitioner.partition(topic, m.key.as_deref()),
-                };
-                let tp = (tm.topic.clone(), partition);
-                let slot = *index.entry(tp.clone()).or_insert_with(|| {
-                    groups.push((tp, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[slot].1.push(m.into_record(now));
-            }
-        }
-        Ok(groups)
     }
 
     /// One attempt: every part through the accumulator, concurrently.

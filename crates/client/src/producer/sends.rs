@@ -109,6 +109,45 @@ impl Sends {
         }
     }
 
+    /// Rejects, with `error`, each send whose options fail `allowed`.
+    pub(super) fn reject_unless(
+        &mut self,
+        allowed: impl Fn(&SendOptions) -> bool,
+        error: impl Fn() -> Error,
+    ) {
+        for entry in &mut self.entries {
+            if entry.rejected.is_none() && !allowed(&entry.options) {
+                entry.rejected = Some(error());
+            }
+        }
+    }
+
+    /// The topics of the sends not rejected, each once: those whose metadata the turn needs.
+    pub(super) fn live_topics(&self) -> Vec<String> {
+        let mut named = vec![false; self.topics.len()];
+        for entry in self.entries.iter().filter(|e| e.rejected.is_none()) {
+            for part in &self.parts[entry.parts.clone()] {
+                named[part.topic] = true;
+            }
+        }
+        self.topics
+            .iter()
+            .zip(named)
+            .filter_map(|(topic, named)| named.then(|| topic.clone()))
+            .collect()
+    }
+
+    /// Every send failed with `error`, but those rejected already, with their own.
+    pub(super) fn failed(self, error: &Error) -> Outcomes {
+        let mut outcomes = Outcomes::with_capacity(self.entries.len());
+        for entry in self.entries {
+            outcomes.push(Err::<[Written; 0], _>(
+                entry.rejected.unwrap_or_else(|| error.clone()),
+            ));
+        }
+        outcomes
+    }
+
     fn open(&mut self) -> &mut Entry {
         self.entries.last_mut().expect("a send is open")
     }
@@ -161,6 +200,18 @@ impl Written {
             let topic = topics.iter().position(|t| *t == r.topic_name);
             Written::of(&r, topic.unwrap_or(0))
         })
+    }
+
+    /// KafkaJS's `RecordMetadata` for it, `topics` being its send's parts' topic names.
+    pub(super) fn metadata(&self, topics: &[String]) -> RecordMetadata {
+        RecordMetadata {
+            topic_name: topics[self.topic].clone(),
+            partition: self.partition,
+            error_code: self.error_code,
+            base_offset: self.base_offset,
+            log_append_time: self.log_append_time,
+            log_start_offset: self.log_start_offset,
+        }
     }
 
     pub(super) fn of(r: &RecordMetadata, topic: usize) -> Self {

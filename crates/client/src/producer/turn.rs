@@ -147,6 +147,17 @@ impl Turn {
     }
 }
 
+/// The groups' topic-partitions, each once, in order.
+fn distinct_partitions(groups: &[Group]) -> Vec<TopicPartition> {
+    let mut tps: Vec<TopicPartition> = Vec::with_capacity(groups.len());
+    for group in groups {
+        if !tps.contains(&group.tp) {
+            tps.push(group.tp.clone());
+        }
+    }
+    tps
+}
+
 /// Drops a send's messages unsent.
 fn skip(parts: &[Part], messages: &mut impl Iterator<Item = Message>) {
     let count: usize = parts.iter().map(|p| p.len).sum();
@@ -234,6 +245,18 @@ impl Producer {
                 })
                 .collect()
         };
+
+        // An open transaction learns of the turn's partitions before any is written to.
+        if let Some(eos) = self.eos.as_ref().filter(|eos| eos.in_transaction()) {
+            let tps = distinct_partitions(&turn.groups);
+            if let Err(e) = eos.add_partitions(&self.cluster, &tps).await {
+                let mut results = Outcomes::with_capacity(entries.len());
+                for entry in entries {
+                    results.push(entry.and(Err::<[Written; 0], _>(e.clone())));
+                }
+                return results;
+            }
+        }
 
         // One leader lookup per group, one part per chunk, all queued before any is sent.
         let mut targets = Vec::with_capacity(turn.groups.len());
