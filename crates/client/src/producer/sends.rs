@@ -133,7 +133,8 @@ impl Sends {
         self.topics
             .iter()
             .zip(named)
-            .filter_map(|(topic, named)| named.then(|| topic.clone()))
+            .filter(|(_, named)| *named)
+            .map(|(topic, _)| topic.clone())
             .collect()
     }
 
