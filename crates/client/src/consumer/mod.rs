@@ -4,16 +4,17 @@
 //! while a handler runs, so a slow handler does not cost the member its place in the group.
 
 mod assigner;
+mod fetcher;
 pub(crate) mod group;
 mod heartbeat;
 mod pauses;
+mod positions;
 mod read_replicas;
 mod runner;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -200,49 +201,6 @@ struct Subscription {
 
 type Tp = (String, i32);
 
-/// The offsets the handler finished (next to consume) and those the group holds.
-#[derive(Debug)]
-struct Offsets {
-    resolved: HashMap<Tp, i64>,
-    committed: HashMap<Tp, i64>,
-    last_commit: Instant,
-}
-
-impl Default for Offsets {
-    fn default() -> Self {
-        Offsets {
-            resolved: HashMap::new(),
-            committed: HashMap::new(),
-            last_commit: Instant::now(),
-        }
-    }
-}
-
-impl Offsets {
-    fn uncommitted(&self) -> Vec<(String, i32, i64)> {
-        self.resolved
-            .iter()
-            .filter(|(tp, o)| **o >= 0 && self.committed.get(*tp) != Some(*o))
-            .map(|((t, p), o)| (t.clone(), *p, *o))
-            .collect()
-    }
-
-    /// KafkaJS's countResolvedOffsets: messages resolved past the committed position.
-    fn uncommitted_count(&self) -> i64 {
-        self.resolved
-            .iter()
-            .map(|(tp, o)| {
-                o - self
-                    .committed
-                    .get(tp)
-                    .copied()
-                    .filter(|c| *c >= 0)
-                    .unwrap_or(0)
-            })
-            .sum()
-    }
-}
-
 struct Inner {
     cluster: Arc<Cluster>,
     config: ConsumerConfig,
@@ -254,7 +212,7 @@ struct Inner {
     generation: Mutex<Option<Generation>>,
     seeks: Mutex<Vec<(String, i32, i64)>>,
     pauses: Mutex<pauses::Pauses>,
-    offsets: Mutex<Offsets>,
+    offsets: Mutex<positions::Offsets>,
     heartbeats: heartbeat::Heartbeats,
     /// Partitions read from a follower in the consumer's rack rather than their leader.
     read_replicas: Mutex<read_replicas::ReadReplicas>,
@@ -447,7 +405,7 @@ impl Consumer {
         &self,
         offsets: &[(String, i32, i64)],
     ) -> Result<Option<ConsumerEvent>> {
-        runner::commit(&self.inner, offsets.to_vec()).await
+        positions::commit(&self.inner, offsets.to_vec()).await
     }
 
     /// The handler's `heartbeat()`: a heartbeat if one is due, returning its HEARTBEAT event; it
@@ -475,6 +433,6 @@ impl Consumer {
             }
             offsets.uncommitted()
         };
-        runner::commit(&self.inner, offsets).await
+        positions::commit(&self.inner, offsets).await
     }
 }
