@@ -4,12 +4,15 @@
 use std::sync::Arc;
 
 use kafkars_client::cluster::Cluster;
+use kafkars_client::consumer::ConsumerEvent;
 use kafkars_client::network::{RequestEvent, RequestInfo};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
 use serde_json::{json, Value};
+
+use crate::error::description;
 
 /// An instrumentation event: its KafkaJS type suffix and a JSON payload.
 #[napi(object)]
@@ -72,4 +75,136 @@ pub fn observe_requests(cluster: &Cluster, callback: Option<EventCallback>) {
             );
         }) as _
     }));
+}
+
+fn assignment_json(assignment: &[(String, Vec<i32>)]) -> Value {
+    Value::Object(
+        assignment
+            .iter()
+            .map(|(topic, partitions)| (topic.clone(), json!(partitions)))
+            .collect(),
+    )
+}
+
+/// A consumer event as KafkaJS's instrumentation payload: its type suffix and fields, in
+/// KafkaJS's order.
+fn event_json(event: &ConsumerEvent) -> (&'static str, Value) {
+    match event {
+        ConsumerEvent::GroupJoin {
+            duration,
+            group_id,
+            is_leader,
+            leader_id,
+            group_protocol,
+            member_id,
+            member_assignment,
+        } => (
+            "group_join",
+            json!({
+                "duration": duration.as_millis() as u64,
+                "groupId": group_id,
+                "isLeader": is_leader,
+                "leaderId": leader_id,
+                "groupProtocol": group_protocol,
+                "memberId": member_id,
+                "memberAssignment": assignment_json(member_assignment),
+            }),
+        ),
+        ConsumerEvent::Heartbeat {
+            group_id,
+            member_id,
+            generation_id,
+        } => (
+            "heartbeat",
+            json!({ "groupId": group_id, "memberId": member_id, "groupGenerationId": generation_id }),
+        ),
+        ConsumerEvent::CommitOffsets {
+            group_id,
+            member_id,
+            generation_id,
+            offsets,
+        } => {
+            // Offsets are strings, as KafkaJS's are; topics in the order first committed.
+            let mut topics: Vec<(&String, Vec<Value>)> = Vec::new();
+            for (topic, partition, offset) in offsets {
+                let entry =
+                    json!({ "partition": partition.to_string(), "offset": offset.to_string() });
+                match topics.iter_mut().find(|(name, _)| *name == topic) {
+                    Some((_, partitions)) => partitions.push(entry),
+                    None => topics.push((topic, vec![entry])),
+                }
+            }
+            let topics: Vec<Value> = topics
+                .into_iter()
+                .map(|(topic, partitions)| json!({ "topic": topic, "partitions": partitions }))
+                .collect();
+            (
+                "commit_offsets",
+                json!({
+                    "groupId": group_id,
+                    "memberId": member_id,
+                    "groupGenerationId": generation_id,
+                    "topics": topics,
+                }),
+            )
+        }
+        ConsumerEvent::Rebalancing {
+            group_id,
+            member_id,
+        } => (
+            "rebalancing",
+            json!({ "groupId": group_id, "memberId": member_id }),
+        ),
+        // KafkaJS's node ids here are the strings its broker pool is keyed by.
+        ConsumerEvent::FetchStart { node_id } => {
+            ("fetch_start", json!({ "nodeId": node_id.to_string() }))
+        }
+        ConsumerEvent::Fetch {
+            node_id,
+            number_of_batches,
+            duration,
+        } => (
+            "fetch",
+            json!({
+                "numberOfBatches": number_of_batches,
+                "duration": duration.as_millis() as u64,
+                "nodeId": node_id.to_string(),
+            }),
+        ),
+        ConsumerEvent::Warn { message } => ("warn", json!({ "message": message })),
+        ConsumerEvent::ReceivedUnsubscribedTopics {
+            group_id,
+            generation_id,
+            member_id,
+            assigned_topics,
+            topics_subscribed,
+            topics_not_subscribed,
+        } => (
+            "received_unsubscribed_topics",
+            json!({
+                "groupId": group_id,
+                "generationId": generation_id,
+                "memberId": member_id,
+                "assignedTopics": assigned_topics,
+                "topicsSubscribed": topics_subscribed,
+                "topicsNotSubscribed": topics_not_subscribed,
+            }),
+        ),
+        ConsumerEvent::Crash {
+            error,
+            handler_failed,
+        } => (
+            "crash",
+            json!({ "error": description(error), "handlerFailed": handler_failed }),
+        ),
+    }
+}
+
+/// A consumer event as it crosses to JavaScript.
+pub fn engine_event(event: &ConsumerEvent) -> EngineEvent {
+    let (kind, payload) = event_json(event);
+    EngineEvent {
+        kind: kind.to_string(),
+        payload: payload.to_string(),
+    }
 }

@@ -1,7 +1,9 @@
 //! The napi-rs binding of kafkars-client: translation between JavaScript values and the engine,
-//! one module per native class. No Kafka logic lives here.
+//! one module per native class or conversion. No Kafka logic lives here.
 
 mod admin;
+mod assigner;
+mod batch;
 mod config;
 mod consumer;
 mod error;
