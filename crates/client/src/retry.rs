@@ -20,28 +20,61 @@ fn randomize(factor: f64, retry_time: f64) -> f64 {
         .ceil()
 }
 
+/// KafkaJS's retry schedule: `retries` waits, each randomized by `factor` and `multiplier`
+/// times the last, up to `max_retry_time`.
+pub struct Backoff<'a> {
+    config: &'a RetryConfig,
+    retry_time: f64,
+    retry_count: u32,
+}
+
+impl<'a> Backoff<'a> {
+    pub fn new(config: &'a RetryConfig) -> Self {
+        Backoff {
+            config,
+            retry_time: randomize(config.factor, config.initial_retry_time as f64),
+            retry_count: 0,
+        }
+    }
+
+    /// The wait before the next retry, or None once the retries are spent.
+    pub fn next_wait(&mut self) -> Option<Duration> {
+        if self.retry_count >= self.config.retries {
+            return None;
+        }
+        let wait = Duration::from_millis(self.retry_time as u64);
+        let next = randomize(self.config.factor, self.retry_time) * self.config.multiplier;
+        self.retry_time = next.min(self.config.max_retry_time as f64);
+        self.retry_count += 1;
+        Some(wait)
+    }
+
+    /// `error` wrapped as KafkaJS's retrier gives up: the retries made and the last wait.
+    pub fn exceeded(&self, error: Error) -> Error {
+        Error::retries_exceeded(error, self.retry_count, self.retry_time as u64)
+    }
+
+    pub fn retry_count(&self) -> u32 {
+        self.retry_count
+    }
+}
+
 /// Runs `attempt(retry_count)` until it succeeds, fails for good, or retries run out.
 pub async fn retry<T, F, Fut>(config: &RetryConfig, mut attempt: F) -> Result<T>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let mut retry_time = randomize(config.factor, config.initial_retry_time as f64);
-    let mut retry_count = 0;
+    let mut backoff = Backoff::new(config);
     loop {
-        match attempt(retry_count).await {
+        match attempt(backoff.retry_count()).await {
             Ok(v) => return Ok(v),
             // KafkaJS's call sites `bail` with a non-retriable error as it is.
             Err(e) if !e.retriable => return Err(e),
-            Err(e) if retry_count >= config.retries => {
-                return Err(Error::retries_exceeded(e, retry_count, retry_time as u64));
-            }
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(retry_time as u64)).await;
-                let next = randomize(config.factor, retry_time) * config.multiplier;
-                retry_time = next.min(config.max_retry_time as f64);
-                retry_count += 1;
-            }
+            Err(e) => match backoff.next_wait() {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(backoff.exceeded(e)),
+            },
         }
     }
 }

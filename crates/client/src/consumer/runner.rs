@@ -16,7 +16,7 @@ use super::heartbeat;
 use super::positions::{commit_resolved, dispatch, settle, starting_positions, Positions};
 use super::{BatchHandler, ConsumerEvent, EventSink, Inner, RunConfig};
 use crate::error::Error;
-use crate::retry::retry;
+use crate::retry::{retry, Backoff};
 use crate::task::AbortOnDrop;
 
 enum Exit {
@@ -156,8 +156,8 @@ async fn consume(
     handler: &BatchHandler,
     events: &EventSink,
 ) -> Exit {
-    let mut failures: u32 = 0;
-    let mut backoff = inner.config.retry.initial_retry_time as f64;
+    // The handler is retried as KafkaJS's retrier retries it; a handled batch starts it anew.
+    let mut backoff = Backoff::new(&inner.config.retry);
     let concurrency = run.partitions_consumed_concurrently.max(1);
     let max_handler_time = Duration::from_millis(inner.config.rebalance_timeout.max(0) as u64);
     let mut prefetch: Option<Prefetch> = None;
@@ -272,8 +272,7 @@ async fn consume(
                 continue;
             }
             if !failed {
-                failures = 0;
-                backoff = inner.config.retry.initial_retry_time as f64;
+                backoff = Backoff::new(&inner.config.retry);
             }
             if run.auto_commit && !failed && handled {
                 if let Err(e) = commit_resolved(inner, events).await {
@@ -295,18 +294,13 @@ async fn consume(
                 let error = Error::non_retriable("The eachMessage/eachBatch handler failed");
                 return Exit::Crash(error, true);
             }
-            if failures >= inner.config.retry.retries {
-                let error = Error::retries_exceeded(
-                    Error::kafka("The eachMessage/eachBatch handler failed"),
-                    failures,
-                    backoff as u64,
-                );
-                return Exit::Crash(error, true);
+            match backoff.next_wait() {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => {
+                    let error = Error::kafka("The eachMessage/eachBatch handler failed");
+                    return Exit::Crash(backoff.exceeded(error), true);
+                }
             }
-            failures += 1;
-            tokio::time::sleep(Duration::from_millis(backoff as u64)).await;
-            backoff = (backoff * inner.config.retry.multiplier)
-                .min(inner.config.retry.max_retry_time as f64);
         }
     }
 }
