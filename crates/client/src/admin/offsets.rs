@@ -11,6 +11,7 @@ use crate::cluster::Cluster;
 use crate::config::RetryConfig;
 use crate::consumer::{group, ConsumerConfig};
 use crate::error::{Error, Result};
+use crate::protocol::by_topic::by_topic;
 use crate::retry::retry;
 
 /// ListOffsets' timestamps for the log end and the log start.
@@ -116,14 +117,7 @@ impl Admin {
     ) -> Result<Vec<(String, Vec<CommittedOffset>)>> {
         let Some(topics) = topics else {
             let committed = offset_fetch(&self.cluster, &self.retry, group_id, None).await?;
-            let mut by_topic: Vec<(String, Vec<CommittedOffset>)> = Vec::new();
-            for (topic, offset) in committed {
-                match by_topic.iter_mut().find(|(t, _)| *t == topic) {
-                    Some((_, offsets)) => offsets.push(offset),
-                    None => by_topic.push((topic, vec![offset])),
-                }
-            }
-            return Ok(by_topic);
+            return Ok(by_topic(committed));
         };
         // Each topic loaded as KafkaJS loads it: a missing one fails at once, not after retries.
         let mut wanted: Vec<(String, Vec<i32>)> = Vec::new();

@@ -15,6 +15,7 @@ use super::{ConsumerEvent, EventSink, FetchedBatch, Inner, Tp};
 use crate::admin::list_offsets;
 use crate::error::{Error, Result};
 use crate::protocol::aborted::AbortedTransactions;
+use crate::protocol::by_topic::by_topic;
 use crate::protocol::records::{decode_batches, DecodedRecords};
 
 /// A fetch running ahead while the handler works: at most one, so a consumer holds at most two
@@ -300,23 +301,23 @@ async fn fetch_from(
 ) -> Result<kafka_protocol::messages::FetchResponse> {
     let config = &inner.config;
     let conn = inner.cluster.broker(node).await?;
-    let mut topics: Vec<FetchTopic> = Vec::new();
-    for ((topic, partition), _, from) in parts {
+    let partitions = parts.iter().map(|((topic, partition), _, from)| {
         let p = FetchPartition::default()
             .with_partition(*partition)
             .with_fetch_offset(*from)
             .with_current_leader_epoch(-1)
             .with_log_start_offset(-1)
             .with_partition_max_bytes(config.max_bytes_per_partition);
-        match topics.iter_mut().find(|t| t.topic.as_str() == topic) {
-            Some(t) => t.partitions.push(p),
-            None => topics.push(
-                FetchTopic::default()
-                    .with_topic(StrBytes::from_string(topic.clone()).into())
-                    .with_partitions(vec![p]),
-            ),
-        }
-    }
+        (topic, p)
+    });
+    let topics = by_topic(partitions)
+        .into_iter()
+        .map(|(topic, partitions)| {
+            FetchTopic::default()
+                .with_topic(StrBytes::from_string(topic.clone()).into())
+                .with_partitions(partitions)
+        })
+        .collect();
     let request = FetchRequest::default()
         .with_replica_id((-1).into())
         .with_max_wait_ms(max_wait)

@@ -19,6 +19,7 @@ use super::{AssignRequest, ConsumerConfig, ExternalAssigner};
 use crate::cluster::Cluster;
 use crate::error::{Error, ErrorClass, Result};
 use crate::network::Connection;
+use crate::protocol::by_topic::by_topic;
 use crate::retry::retry_only;
 
 const MEMBER_ID_REQUIRED: i16 = 79;
@@ -256,21 +257,21 @@ pub async fn commit(
     generation: &Generation,
     offsets: &[(String, i32, i64)],
 ) -> Result<()> {
-    let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
-    for (topic, partition, offset) in offsets {
+    let partitions = offsets.iter().map(|(topic, partition, offset)| {
         let p = OffsetCommitRequestPartition::default()
             .with_partition_index(*partition)
             .with_committed_offset(*offset)
             .with_committed_leader_epoch(-1);
-        match topics.iter_mut().find(|t| t.name.as_str() == topic) {
-            Some(t) => t.partitions.push(p),
-            None => topics.push(
-                OffsetCommitRequestTopic::default()
-                    .with_name(sb(topic).into())
-                    .with_partitions(vec![p]),
-            ),
-        }
-    }
+        (topic, p)
+    });
+    let topics = by_topic(partitions)
+        .into_iter()
+        .map(|(topic, partitions)| {
+            OffsetCommitRequestTopic::default()
+                .with_name(sb(topic).into())
+                .with_partitions(partitions)
+        })
+        .collect();
     let request = OffsetCommitRequest::default()
         .with_group_id(sb(&config.group_id).into())
         .with_generation_id_or_member_epoch(generation.generation_id)

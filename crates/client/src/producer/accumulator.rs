@@ -16,6 +16,7 @@ use super::eos::Eos;
 use super::{RecordMetadata, SendOptions, TopicPartition};
 use crate::error::Error;
 use crate::network::Connection;
+use crate::protocol::by_topic::by_topic;
 use crate::protocol::records::{encode_batch, Compression, Record};
 
 /// Most record bytes one partition's batch carries: under Kafka's default `message.max.bytes`
@@ -267,7 +268,7 @@ async fn send_request(
     key: QueueKey,
     eos: Option<&Eos>,
 ) {
-    let mut topics: Vec<TopicProduceData> = Vec::new();
+    let mut partitions = Vec::new();
     let mut encode_failures = Vec::new();
     let mut sent = Vec::new();
     for (tp, parts) in request {
@@ -284,14 +285,7 @@ async fn send_request(
                 let data = PartitionProduceData::default()
                     .with_index(tp.1)
                     .with_records(Some(batch));
-                match topics.iter_mut().find(|t| t.name.as_str() == tp.0) {
-                    Some(t) => t.partition_data.push(data),
-                    None => topics.push(
-                        TopicProduceData::default()
-                            .with_name(StrBytes::from_string(tp.0.clone()).into())
-                            .with_partition_data(vec![data]),
-                    ),
-                }
+                partitions.push((tp.0.clone(), data));
                 sent.push((tp, parts));
             }
             Err(e) => encode_failures.push((parts, e)),
@@ -307,6 +301,14 @@ async fn send_request(
         .filter(|eos| eos.in_transaction())
         .and_then(|eos| eos.transactional())
         .map(|id| StrBytes::from_string(id.to_string()).into());
+    let topics = by_topic(partitions)
+        .into_iter()
+        .map(|(topic, data)| {
+            TopicProduceData::default()
+                .with_name(StrBytes::from_string(topic).into())
+                .with_partition_data(data)
+        })
+        .collect();
     let request = ProduceRequest::default()
         .with_transactional_id(transactional_id)
         .with_acks(key.acks)

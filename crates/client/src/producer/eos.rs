@@ -18,6 +18,7 @@ use super::TopicPartition;
 use crate::cluster::Cluster;
 use crate::config::RetryConfig;
 use crate::error::{Error, Result};
+use crate::protocol::by_topic::by_topic;
 use crate::protocol::records::ProducerStamp;
 use crate::retry::retry;
 
@@ -181,17 +182,14 @@ impl Eos {
             return Ok(());
         }
         let (id, epoch) = self.identity()?;
-        let mut topics: Vec<AddPartitionsToTxnTopic> = Vec::new();
-        for (topic, partition) in &new {
-            match topics.iter_mut().find(|t| t.name.as_str() == topic) {
-                Some(t) => t.partitions.push(*partition),
-                None => topics.push(
-                    AddPartitionsToTxnTopic::default()
-                        .with_name(sb(topic).into())
-                        .with_partitions(vec![*partition]),
-                ),
-            }
-        }
+        let topics: Vec<AddPartitionsToTxnTopic> = by_topic(new.iter().map(|(t, p)| (t, *p)))
+            .into_iter()
+            .map(|(topic, partitions)| {
+                AddPartitionsToTxnTopic::default()
+                    .with_name(sb(topic).into())
+                    .with_partitions(partitions)
+            })
+            .collect();
         retry(&self.retry, |_| async {
             let conn = cluster.transaction_coordinator(transactional_id).await?;
             let response = conn
@@ -248,20 +246,20 @@ impl Eos {
         })
         .await?;
         self.state.lock().unwrap().touched = true;
-        let mut topics: Vec<TxnOffsetCommitRequestTopic> = Vec::new();
-        for (topic, partition, offset) in offsets {
+        let partitions = offsets.iter().map(|(topic, partition, offset)| {
             let p = TxnOffsetCommitRequestPartition::default()
                 .with_partition_index(*partition)
                 .with_committed_offset(*offset);
-            match topics.iter_mut().find(|t| t.name.as_str() == topic) {
-                Some(t) => t.partitions.push(p),
-                None => topics.push(
-                    TxnOffsetCommitRequestTopic::default()
-                        .with_name(sb(topic).into())
-                        .with_partitions(vec![p]),
-                ),
-            }
-        }
+            (topic, p)
+        });
+        let topics: Vec<TxnOffsetCommitRequestTopic> = by_topic(partitions)
+            .into_iter()
+            .map(|(topic, partitions)| {
+                TxnOffsetCommitRequestTopic::default()
+                    .with_name(sb(topic).into())
+                    .with_partitions(partitions)
+            })
+            .collect();
         retry(&self.retry, |_| async {
             let conn = cluster.coordinator(group_id).await?;
             let response = conn

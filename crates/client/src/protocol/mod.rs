@@ -2,6 +2,7 @@
 //! decoded in one place (`response`).
 
 pub mod aborted;
+pub mod by_topic;
 mod decompress;
 pub mod error_codes;
 pub mod records;
