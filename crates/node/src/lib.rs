@@ -6,6 +6,7 @@ mod assigner;
 mod batch;
 mod config;
 mod consumer;
+mod defaults;
 mod error;
 mod events;
 mod partitioner;
