@@ -75,3 +75,17 @@ pub fn engine_defaults() -> String {
     })
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_group_lib_defaults_reads_is_an_object() {
+        let defaults: serde_json::Value = serde_json::from_str(&engine_defaults()).unwrap();
+        for group in ["retry", "client", "producer", "send", "consumer", "run"] {
+            assert!(defaults[group].is_object(), "{group}");
+        }
+        assert_eq!(defaults["consumer"]["heartbeatInterval"], 3000);
+    }
+}
