@@ -3,7 +3,7 @@
 // installed) on the same broker in one run, rounds alternating the order of the clients so drift
 // on a noisy machine hits all alike. Reports medians and ratios; CPU is the whole process's
 // (for kafkars that includes the engine's threads, for librdkafka its threads).
-const { execFile } = require('node:child_process')
+const { execFile, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -12,6 +12,11 @@ const { librdkafkaPython } = require('../scripts/librdkafka')
 const { writeChart } = require('./chart')
 
 const MODULES = { kafkars: require('..'), kafkajs: require('kafkajs') }
+// BENCH_BASELINE=<another kafkars checkout, built> runs it as a client of its own, `baseline`,
+// alternating with the others: a before/after check of a change on one machine in one run. Its
+// report goes to bench/baseline-<kind>.json, leaving the published results alone.
+const BASELINE = process.env.BENCH_BASELINE && path.resolve(process.env.BENCH_BASELINE)
+if (BASELINE) MODULES.baseline = require(BASELINE)
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3)
 const BATCH = 1000
 const SENDS = Number(process.env.BENCH_SENDS || 20)
@@ -31,6 +36,8 @@ const BACKLOG_SENDS = Number(process.env.BENCH_BACKLOG_SENDS || 1000)
 const VALUE = Buffer.alloc(100, 'x')
 const PY_BENCH = path.join(__dirname, 'librdkafka_bench.py')
 const PYTHON = librdkafkaPython()
+
+const gitHead = dir => execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf-8' }).trim()
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const unique = p => `${p}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -202,7 +209,8 @@ const withBroker = async (seed, fn) => {
 const main = async () => {
   const logLevel = MODULES.kafkajs.logLevel.NOTHING
   const clients = { kafkars: jsClient('kafkars'), kafkajs: jsClient('kafkajs') }
-  if (PYTHON) clients.librdkafka = librdkafka
+  if (BASELINE) clients.baseline = jsClient('baseline')
+  else if (PYTHON) clients.librdkafka = librdkafka
   // librdkafka's runs use kafkars for their topics.
   const moduleOf = name => MODULES[name] || MODULES.kafkars
   const total = BATCH * BACKLOG_SENDS
@@ -239,12 +247,16 @@ const main = async () => {
       ...(summary.librdkafka && {
         vsLibrdkafka: { throughput: ratio('librdkafka', 'msgsPerSec'), cpu: ratio('librdkafka', 'cpuMicrosPerMsg') },
       }),
+      ...(summary.baseline && {
+        vsBaseline: { throughput: ratio('baseline', 'msgsPerSec'), cpu: ratio('baseline', 'cpuMicrosPerMsg') },
+      }),
     }
   }
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
     broker: `${describeBroker(brokerUsed)}, loopback`,
+    ...(BASELINE && { baseline: { path: BASELINE, commit: gitHead(BASELINE), kafkars: gitHead(path.join(__dirname, '..')) } }),
     workload: {
       messageBytes: VALUE.length,
       acks: -1,
@@ -258,9 +270,9 @@ const main = async () => {
     runs,
   }
   // One file per kind of broker, so that runs on Apache Kafka and on tansu stand side by side.
-  const file = path.join(__dirname, `results-${brokerUsed.kind}`)
+  const file = path.join(__dirname, `${BASELINE ? 'baseline' : 'results'}-${brokerUsed.kind}`)
   fs.writeFileSync(`${file}.json`, JSON.stringify(report, null, 2) + '\n')
-  writeChart(report, `${file}.svg`)
+  if (!BASELINE) writeChart(report, `${file}.svg`)
   console.log(JSON.stringify(results, null, 2))
 }
 
