@@ -53,6 +53,7 @@ const {
 } = require('./lib/errors')
 const { refuseUnsupported } = require('./lib/unsupported')
 const { useLogger } = require('./lib/sasl')
+const { createEngineLog } = require('./lib/engine-log')
 
 const PARTITIONER_WARNING =
   'KafkaJS v2.0.0 switched default partitioner. To retain the same partitioning behavior as in previous versions, create the producer with the option "createPartitioner: Partitioners.LegacyPartitioner". See the migration guide at https://kafka.js.org/docs/migration-guide-v2.0.0#producer-new-default-partitioner for details. Silence this warning by setting the environment variable "KAFKAJS_NO_PARTITIONER_WARNING=1"'
@@ -69,8 +70,10 @@ class Kafka {
     const { logLevel: level = logLevel.INFO, logCreator } = config
     refuseUnsupported(config)
     this.#config = config
-    this.#logger = createLogger({ level, logCreator })
+    const engineLog = createEngineLog()
+    this.#logger = createLogger({ level, logCreator, onLevel: engineLog.setLevel })
     useLogger(config, this.#logger)
+    engineLog.useLogger(config, this.#logger)
   }
 
   producer(options = {}) {

@@ -10,6 +10,7 @@ const args = require('./arguments')
 const { KafkaJSConnectionError, errorFromNative } = require('./errors')
 const { sslOptions } = require('./ssl')
 const { saslOptions } = require('./sasl')
+const { engineLogOptions } = require('./engine-log')
 
 const thenable = value => value != null && typeof value.then === 'function'
 const rethrow = e => {
@@ -94,6 +95,7 @@ const nativeClientOptions = async config => {
     sasl: saslOptions(config.sasl, config),
     authenticationTimeout: args.timer(options.authenticationTimeout),
     reauthenticationThreshold: args.timer(options.reauthenticationThreshold),
+    log: engineLogOptions(config),
   }
 }
 

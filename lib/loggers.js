@@ -32,8 +32,10 @@ const defaultLogCreator =
     }
   }
 
-const createLogger = ({ level = LEVELS.INFO, logCreator = defaultLogCreator } = {}) => {
+// `onLevel` hears the root level, as created and as each setLogLevel() changes it.
+const createLogger = ({ level = LEVELS.INFO, logCreator = defaultLogCreator, onLevel = () => {} } = {}) => {
   let rootLevel = evaluateLogLevel(level)
+  onLevel(rootLevel)
   const write = logCreator(rootLevel)
 
   // A namespace created without a level follows the root level, including later setLogLevel calls.
@@ -53,6 +55,7 @@ const createLogger = ({ level = LEVELS.INFO, logCreator = defaultLogCreator } = 
       createLogFunctions(name, evaluateLogLevel(namespaceLogLevel))
     logger.setLogLevel = newLevel => {
       rootLevel = newLevel
+      onLevel(rootLevel)
     }
     return logger
   }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::log::Logger;
 use crate::network::{SaslOptions, TlsOptions};
 
 /// KafkaJS's `retry` option. Times are in milliseconds, as in KafkaJS.
@@ -48,6 +49,8 @@ pub struct ClientConfig {
     /// How long before the broker's SASL session ends a connection re-authenticates (KafkaJS's
     /// `reauthenticationThreshold`; KIP-368).
     pub reauthentication_threshold: Duration,
+    /// Where the network and cluster layers log, as KafkaJS's do through the client's logger.
+    pub logger: Logger,
 }
 
 impl Default for ClientConfig {
@@ -63,6 +66,7 @@ impl Default for ClientConfig {
             sasl: None,
             authentication_timeout: Duration::from_millis(10_000),
             reauthentication_threshold: Duration::from_millis(10_000),
+            logger: Logger::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod error;
+pub mod log;
 pub mod network;
 pub mod producer;
 pub mod protocol;

@@ -57,6 +57,11 @@ impl<'a> Backoff<'a> {
     pub fn retry_count(&self) -> u32 {
         self.retry_count
     }
+
+    /// The wait before the next retry, in milliseconds.
+    pub fn retry_time(&self) -> u64 {
+        self.retry_time as u64
+    }
 }
 
 /// Runs `attempt(retry_count)` until it succeeds, fails for good, or retries run out.
@@ -65,9 +70,19 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    retry_timed(config, |count, _| attempt(count)).await
+}
+
+/// As `retry`, also telling each attempt the wait before the next (KafkaJS's `retryTime`, which
+/// its log entries carry).
+pub async fn retry_timed<T, F, Fut>(config: &RetryConfig, mut attempt: F) -> Result<T>
+where
+    F: FnMut(u32, u64) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
     let mut backoff = Backoff::new(config);
     loop {
-        match attempt(backoff.retry_count()).await {
+        match attempt(backoff.retry_count(), backoff.retry_time()).await {
             Ok(v) => return Ok(v),
             // KafkaJS's call sites `bail` with a non-retriable error as it is.
             Err(e) if !e.retriable => return Err(e),

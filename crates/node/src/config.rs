@@ -14,6 +14,7 @@ use napi::threadsafe_function::ThreadsafeFunction;
 use napi::Status;
 use napi_derive::napi;
 
+use crate::log::LogOptions;
 use crate::sasl::{AuthenticationCallback, JsAuthenticationProvider};
 
 /// KafkaJS's `retry` options, all set by the JavaScript layer.
@@ -44,6 +45,8 @@ pub struct ClientOptions {
     pub sasl: Option<SaslCredentials>,
     pub authentication_timeout: f64,
     pub reauthentication_threshold: f64,
+    /// Where the engine logs, as the client's KafkaJS logger would: absent, it logs nothing.
+    pub log: Option<LogOptions>,
 }
 
 #[napi(object, object_to_js = false)]
@@ -175,6 +178,7 @@ impl ClientOptions {
             reauthentication_threshold: Duration::from_millis(
                 self.reauthentication_threshold as u64,
             ),
+            logger: self.log.map(Into::into).unwrap_or_default(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod consumer;
 mod defaults;
 mod error;
 mod events;
+mod log;
 mod partitioner;
 mod producer;
 mod sasl;

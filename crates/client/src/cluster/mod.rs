@@ -11,13 +11,14 @@ use std::time::Instant;
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{FindCoordinatorRequest, MetadataRequest};
 use kafka_protocol::protocol::StrBytes;
+use serde_json::json;
 
 pub use metadata::{Metadata, PartitionMetadata, TopicMetadata};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorClass, Result};
 use crate::network::{Connection, RequestObserver, RequestSink, Security, Tls};
-use crate::retry::{retry, retry_only};
+use crate::retry::{retry, retry_only, retry_timed};
 
 type Slot = Arc<tokio::sync::Mutex<Option<Arc<Connection>>>>;
 
@@ -78,12 +79,34 @@ impl Cluster {
 
     /// Reaches a seed broker and loads the broker list, retrying as `retry` says.
     pub async fn connect(&self) -> Result<()> {
-        retry(&self.config.retry, |_| async {
-            self.bootstrap_connection().await?;
+        retry_timed(&self.config.retry, |retry_count, retry_time| async move {
+            self.bootstrap_connection()
+                .await
+                .inspect_err(|e| self.log_seed_failure(e, retry_count, retry_time))?;
             let targets: Vec<String> = self.targets.lock().unwrap().iter().cloned().collect();
             self.fetch_metadata(Some(&targets), false).await
         })
         .await
+    }
+
+    /// KafkaJS's BrokerPool entry for a failed attempt at a seed broker.
+    fn log_seed_failure(&self, e: &Error, retry_count: u32, retry_time: u64) {
+        self.config.logger.error("BrokerPool", || {
+            let message = if e.class == ErrorClass::Connection
+                || e.protocol_kind() == Some("ILLEGAL_SASL_STATE")
+            {
+                format!(
+                    "Failed to connect to seed broker, trying another broker from the list: {}",
+                    e.message
+                )
+            } else {
+                e.message.clone()
+            };
+            (
+                message,
+                json!({ "retryCount": retry_count, "retryTime": retry_time }),
+            )
+        });
     }
 
     pub async fn disconnect(&self) {
@@ -305,6 +328,7 @@ impl Cluster {
             self.config.connection_timeout,
             self.config.request_timeout,
             self.requests.clone(),
+            self.config.logger.clone(),
         )
         .await?;
         *slot = Some(c.clone());

@@ -14,11 +14,13 @@ use bytes::{BufMut, Bytes, BytesMut};
 use futures::future::BoxFuture;
 use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, FetchRequest, RequestHeader};
 use kafka_protocol::protocol::{Encodable, Request, StrBytes};
+use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
+use crate::log::{Level, Logger};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
 use crate::network::sasl::{self, SaslOptions};
 use crate::network::tls::{self, Tls};
@@ -42,6 +44,38 @@ const FETCH_HEADROOM: usize = 128 << 20;
 
 /// What a response's buffer starts at; it grows as more of the response arrives.
 const INITIAL_READ_BUFFER: usize = 64 * 1024;
+
+/// KafkaJS's logger namespace for what happens on a connection.
+const NAMESPACE: &str = "Connection";
+
+/// A Connection entry as KafkaJS writes it: the broker and client id, then the entry's fields.
+fn with_broker(
+    broker: &str,
+    client_id: &str,
+    (message, fields): (String, Value),
+) -> (String, Value) {
+    let mut extra = serde_json::Map::new();
+    extra.insert("broker".into(), broker.into());
+    extra.insert("clientId".into(), client_id.into());
+    if let Value::Object(fields) = fields {
+        extra.extend(fields);
+    }
+    (message, Value::Object(extra))
+}
+
+/// KafkaJS adds the socket error's stack to a connection error's entry; the engine's error has
+/// no JavaScript frames, only the first line, which is Node's message after "Connection error: ".
+fn socket_stack(e: &Error) -> Value {
+    match e.message.strip_prefix("Connection error: ") {
+        Some(socket_error) => json!({ "stack": format!("Error: {socket_error}") }),
+        None => json!({}),
+    }
+}
+
+/// How KafkaJS names a request in its Request and Response entries.
+fn request_info(key: ApiKey, version: i16) -> String {
+    format!("{}(key: {}, version: {version})", api_name(key), key as i16)
+}
 
 /// What a new connection's handshake needs beyond TCP: TLS around it, SASL after ApiVersions.
 #[derive(Default)]
@@ -101,6 +135,7 @@ pub struct Connection {
     queued: Arc<AtomicUsize>,
     observer: Arc<RequestObserver>,
     session: Option<Session>,
+    logger: Logger,
 }
 
 impl std::fmt::Debug for Connection {
@@ -121,12 +156,38 @@ impl Connection {
         connection_timeout: Duration,
         request_timeout: Duration,
         observer: Arc<RequestObserver>,
+        logger: Logger,
     ) -> Result<Arc<Connection>> {
-        let (read, write) = transport(address, security.tls.as_ref(), connection_timeout).await?;
-        Connection::start(address, client_id, request_timeout, read, write, observer)
-            .handshake(security)
+        logger.debug(NAMESPACE, || {
+            let fields = json!({ "ssl": security.tls.is_some(), "sasl": security.sasl.is_some() });
+            with_broker(address, client_id, ("Connecting".into(), fields))
+        });
+        let (read, write) = transport(address, security.tls.as_ref(), connection_timeout)
             .await
-            .map(Arc::new)
+            .inspect_err(|e| {
+                logger.error(NAMESPACE, || {
+                    with_broker(address, client_id, (e.message.clone(), socket_stack(e)))
+                })
+            })?;
+        Connection::start(
+            address,
+            client_id,
+            request_timeout,
+            read,
+            write,
+            observer,
+            logger,
+        )
+        .handshake(security)
+        .await
+        .map(Arc::new)
+    }
+
+    /// Logs a Connection entry, with this connection's broker and client id.
+    fn log(&self, level: Level, entry: impl FnOnce() -> (String, Value)) {
+        self.logger.log(level, NAMESPACE, || {
+            with_broker(&self.address, &self.client_id, entry())
+        });
     }
 
     /// What every connection goes through before it carries a request: ApiVersions, then SASL
@@ -243,16 +304,21 @@ impl Connection {
         read: ReadHalf,
         write: WriteHalf,
         observer: Arc<RequestObserver>,
+        logger: Logger,
     ) -> Connection {
         let pending: Arc<Mutex<Pending>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
         let client_id = StrBytes::from_string(client_id.to_string());
         let queued = Arc::new(AtomicUsize::new(0));
         tokio::spawn(read_responses(
-            address.to_string(),
             read,
             pending.clone(),
             closed.clone(),
+            Closing {
+                address: address.to_string(),
+                client_id: client_id.to_string(),
+                logger: logger.clone(),
+            },
         ));
         let (outgoing, frames) = mpsc::unbounded_channel();
         tokio::spawn(
@@ -278,6 +344,7 @@ impl Connection {
             queued,
             observer,
             session: None,
+            logger,
         }
     }
 
@@ -309,7 +376,8 @@ impl Connection {
     pub async fn send_no_response<R: Request + 'static>(&self, request: &R) -> Result<()> {
         let version = self.version_for::<R>()?;
         let admitted = self.admit::<R>().await?;
-        let (_, frame) = self.encode(request, version)?;
+        let (correlation_id, frame) = self.encode(request, version)?;
+        self.log_request::<R>(version, correlation_id, false, frame.len());
         let (written, done) = oneshot::channel();
         self.write(frame, Some(written))?;
         drop(admitted);
@@ -350,6 +418,7 @@ impl Connection {
         // Two clock reads a request (not a message): the timeout error and the events need them.
         let created_at = now_ms();
         let (correlation_id, frame) = self.encode(request, version)?;
+        self.log_request::<R>(version, correlation_id, true, frame.len());
         let (tx, rx) = oneshot::channel();
         let waiter = Waiter {
             reply: tx,
@@ -403,11 +472,12 @@ impl Connection {
                 ));
             }
         };
+        // The response's size as KafkaJS's event and log entry give it: without its size prefix.
+        let size = body.len();
         if let Some(sink) = &sink {
-            // KafkaJS counts the size prefix too.
-            sink(RequestEvent::Request(info(body.len() + 4)));
+            sink(RequestEvent::Request(info(size)));
         }
-        response::decode::<R>(body, version).map_err(|e| {
+        let response = response::decode::<R>(body, version).map_err(|e| {
             // A response that does not decode means the two sides disagree about the stream:
             // the connection is closed, so the next request opens a new one.
             self.closed.store(true, Ordering::Release);
@@ -418,7 +488,41 @@ impl Connection {
             ));
             error.broker = Some(self.address.clone());
             error
-        })
+        });
+        let (level, fields) = match &response {
+            Ok(_) => (
+                Level::Debug,
+                json!({ "correlationId": correlation_id, "size": size }),
+            ),
+            Err(e) => (
+                Level::Error,
+                json!({ "error": e.message, "correlationId": correlation_id, "size": size }),
+            ),
+        };
+        self.log(level, || {
+            let message = format!("Response {}", request_info(api_key::<R>(), version));
+            (message, fields)
+        });
+        response
+    }
+
+    /// KafkaJS's DEBUG entry for each request, as it is handed to the socket.
+    fn log_request<R: Request>(
+        &self,
+        version: i16,
+        correlation_id: i32,
+        expect_response: bool,
+        size: usize,
+    ) {
+        self.log(Level::Debug, || {
+            let message = format!("Request {}", request_info(api_key::<R>(), version));
+            let fields = json!({
+                "correlationId": correlation_id,
+                "expectResponse": expect_response,
+                "size": size,
+            });
+            (message, fields)
+        });
     }
 
     fn encode<R: Request>(&self, request: &R, version: i16) -> Result<(i32, Bytes)> {
@@ -462,11 +566,13 @@ impl Connection {
 
     /// Closes the socket; pending requests fail with a connection-closed error.
     pub async fn close(&self) {
+        self.log(Level::Debug, || ("disconnecting...".into(), json!({})));
         self.closed.store(true, Ordering::Release);
         let (done, shut) = oneshot::channel();
         if self.outgoing.send(Outgoing::Close(done)).is_ok() {
             let _ = shut.await;
         }
+        self.log(Level::Debug, || ("disconnected".into(), json!({})));
     }
 }
 
@@ -532,7 +638,9 @@ impl Writer {
                 }
             }
         }
-        // The connection was dropped: nothing can be sent on it any more.
+        // The connection was dropped: nothing can be sent on it any more, and the stream's end
+        // that follows is ours, not the broker's.
+        self.closed.store(true, Ordering::Release);
         let _ = write.shutdown().await;
     }
 }
@@ -604,31 +712,48 @@ fn response_limit<R: Request + 'static>(request: &R) -> usize {
     }
 }
 
-async fn read_responses(
+/// What the reader needs to say how its stream ended.
+struct Closing {
     address: String,
+    client_id: String,
+    logger: Logger,
+}
+
+async fn read_responses(
     read: ReadHalf,
     pending: Arc<Mutex<Pending>>,
     closed: Arc<AtomicBool>,
+    closing: Closing,
 ) {
+    let address = &closing.address;
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     let error = loop {
         let len = match reader.read_i32().await {
             Ok(len) if len >= 4 && (len as usize) <= MAX_RESPONSE_SIZE => len as usize,
             Ok(len) => {
                 break Error::connection(
-                    &address,
+                    address,
                     format!(
                         "Invalid response size {len} from {address}: is this a Kafka listener?"
                     ),
                 )
             }
-            Err(e) => break read_failed(&address, &e),
+            Err(e) => {
+                if e.kind() == std::io::ErrorKind::UnexpectedEof && !closed.load(Ordering::Acquire)
+                {
+                    closing.logger.debug(NAMESPACE, || {
+                        let message = "Kafka server has closed connection".to_string();
+                        with_broker(address, &closing.client_id, (message, json!({})))
+                    });
+                }
+                break read_failed(address, &e);
+            }
         };
         // The header is decoded by the caller, who knows its version: only the id is read
         // here, to find the request and what it allows.
         let correlation_id = match reader.read_i32().await {
             Ok(id) => id,
-            Err(e) => break read_failed(&address, &e),
+            Err(e) => break read_failed(address, &e),
         };
         let allowed = pending
             .lock()
@@ -636,7 +761,7 @@ async fn read_responses(
             .get(&correlation_id)
             .map(|w| (w.api, w.limit));
         if let Some((api, limit)) = allowed.filter(|(_, limit)| len > *limit) {
-            break too_large(&address, api, len, limit);
+            break too_large(address, api, len, limit);
         }
         // Read as the bytes arrive, not into a buffer of the announced size: a length that is
         // not one (a TLS alert read as a size is 352 MB) then costs what was really sent.
@@ -648,8 +773,8 @@ async fn read_responses(
             .await
         {
             Ok(n) if n == len - 4 => {}
-            Ok(_) => break Error::connection_closed(&address),
-            Err(e) => break read_failed(&address, &e),
+            Ok(_) => break Error::connection_closed(address),
+            Err(e) => break read_failed(address, &e),
         }
         let waiter = pending.lock().unwrap().remove(&correlation_id);
         if let Some(waiter) = waiter {
@@ -678,6 +803,7 @@ mod tests {
             Box::new(read),
             Box::new(write),
             Arc::default(),
+            Logger::default(),
         );
         (conn, theirs)
     }
