@@ -3,18 +3,18 @@
 // and the broker pool's for a seed broker it could not use, with KafkaJS's namespaces, levels,
 // messages and fields. Only the entries the logger's level enables reach it from the engine.
 const net = require('node:net')
-const { newKafka, client, isKafkars, waitFor } = require('./helpers')
+const { newKafka, client, isKafkars, waitFor, createTopic } = require('./helpers')
 
 const { logLevel } = client()
 
-/** A Kafka whose Connection and BrokerPool entries land in `entries`, as the logCreator got them. */
-const capturing = (entries, config) =>
+/** A Kafka whose entries in `namespaces` land in `entries`, as the logCreator got them. */
+const capturing = (entries, config, namespaces = ['Connection', 'BrokerPool']) =>
   newKafka({
     clientId: 'engine-logs',
     logCreator:
       () =>
       ({ namespace, label, log }) => {
-        if (namespace === 'Connection' || namespace === 'BrokerPool') entries.push({ namespace, label, log })
+        if (namespaces.includes(namespace)) entries.push({ namespace, label, log })
       },
     ...config,
   })
@@ -185,4 +185,23 @@ test('at INFO no DEBUG entry reaches the logger, until setLogLevel enables DEBUG
   const messages = entries.map(({ log }) => log.message)
   expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^Request Metadata\(key: 3, /)]))
   expect(calls).toEqual(expect.arrayContaining([['Connection', 'debug']]))
+})
+
+test('a send the broker refuses: the producer logs the failed attempt with its retry count', async () => {
+  const topic = await createTopic({ configEntries: [{ name: 'max.message.bytes', value: '200' }] })
+  const entries = []
+  const kafka = capturing(entries, { logLevel: logLevel.INFO }, ['Producer'])
+  const { Partitioners } = client()
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  try {
+    const tooLarge = 'The request included a message larger than the max message size the server will accept'
+    await expect(producer.send({ topic, messages: [{ value: 'x'.repeat(1000) }] })).rejects.toThrow(tooLarge)
+    await waitFor(() => entries.length >= 1, { what: 'the failure logged' })
+    // Not retriable: one attempt, logged with the error's own message.
+    expect(summary(entries)).toEqual([['Producer', 'ERROR', tooLarge]])
+    expect(entries[0].log).toMatchObject({ retryCount: 0, retryTime: expect.any(Number) })
+  } finally {
+    await producer.disconnect()
+  }
 })

@@ -11,15 +11,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use serde_json::json;
 
 pub use partitioner::{legacy_murmur2, murmur2, PartitionBatch, Partitioner, PartitionerKind};
 pub use sends::{Outcomes, Sends, Written};
 
 use crate::cluster::{Cluster, TopicMetadata};
 use crate::config::RetryConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorClass, Result};
 use crate::protocol::records::{Compression, Record};
-use crate::retry::retry;
+use crate::retry::retry_timed;
 use accumulator::{PartOutcome, RecordAccumulator};
 use eos::Eos;
 
@@ -179,6 +180,28 @@ fn summarize(
     out
 }
 
+/// What KafkaJS logs of a failed send attempt: errors that fresh metadata may cure are "Failed
+/// to send messages", any other is logged as it is.
+fn send_failure_message(e: &Error) -> String {
+    let stale = matches!(
+        e.protocol_kind(),
+        Some("UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_FOR_PARTITION")
+    );
+    let refreshed = stale
+        || matches!(
+            e.class,
+            ErrorClass::TopicMetadataNotLoaded
+                | ErrorClass::Connection
+                | ErrorClass::ConnectionClosed
+        )
+        || (e.class == ErrorClass::Protocol && e.retriable);
+    if refreshed {
+        format!("Failed to send messages: {}", e.message)
+    } else {
+        e.message.clone()
+    }
+}
+
 pub struct Producer {
     cluster: Arc<Cluster>,
     config: ProducerConfig,
@@ -308,35 +331,50 @@ impl Producer {
     ) -> Result<Vec<RecordMetadata>> {
         let pending = Mutex::new(parts);
         let written = Mutex::new(Vec::new());
-        retry(&self.config.retry, |attempt| {
+        retry_timed(&self.config.retry, |attempt, retry_time| {
             let (pending, written, failed_first) = (&pending, &written, &failed_first);
             async move {
-                if attempt == 0 {
-                    if let Some(e) = failed_first {
-                        return Err(e.clone());
+                let outcome = async {
+                    if attempt == 0 {
+                        if let Some(e) = failed_first {
+                            return Err(e.clone());
+                        }
+                    } else {
+                        // One metadata round trip per attempt: this loop is the retry.
+                        self.cluster.fetch_metadata(Some(topics), false).await?;
                     }
-                } else {
-                    // One metadata round trip per attempt: this loop is the retry.
-                    self.cluster.fetch_metadata(Some(topics), false).await?;
+                    let work = std::mem::take(&mut *pending.lock().unwrap());
+                    let Round {
+                        written: done,
+                        failed,
+                        error,
+                    } = self.send_round(work, options).await;
+                    written.lock().unwrap().extend(done);
+                    let failed_any = !failed.is_empty();
+                    *pending.lock().unwrap() = failed;
+                    match error {
+                        Some(e) => Err(e),
+                        None if failed_any => Err(Error::kafka("Some partitions were not written")),
+                        None => Ok(()),
+                    }
                 }
-                let work = std::mem::take(&mut *pending.lock().unwrap());
-                let Round {
-                    written: done,
-                    failed,
-                    error,
-                } = self.send_round(work, options).await;
-                written.lock().unwrap().extend(done);
-                let failed_any = !failed.is_empty();
-                *pending.lock().unwrap() = failed;
-                match error {
-                    Some(e) => Err(e),
-                    None if failed_any => Err(Error::kafka("Some partitions were not written")),
-                    None => Ok(()),
+                .await;
+                if let Err(e) = &outcome {
+                    self.log_send_failure(e, attempt, retry_time);
                 }
+                outcome
             }
         })
         .await?;
         Ok(written.into_inner().unwrap())
+    }
+
+    /// KafkaJS's Producer entry for a failed attempt at a send.
+    fn log_send_failure(&self, e: &Error, retry_count: u32, retry_time: u64) {
+        self.cluster.config().logger.error("Producer", || {
+            let fields = json!({ "retryCount": retry_count, "retryTime": retry_time });
+            (send_failure_message(e), fields)
+        });
     }
 
     /// One attempt: every part through the accumulator, concurrently.
@@ -375,5 +413,33 @@ impl Producer {
     ) -> Result<(i32, Arc<crate::network::Connection>)> {
         let leader = metadata.leader(&tp.0, tp.1)?;
         Ok((leader, self.cluster.broker(leader).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_send_is_logged_as_kafkajs_words_it() {
+        let message = |e: Error| send_failure_message(&e);
+        // Stale metadata, a retriable protocol error, a lost connection: fresh metadata may cure.
+        assert_eq!(
+            message(Error::protocol(5)),
+            "Failed to send messages: There is no leader for this topic-partition as we are in the middle of a leadership election"
+        );
+        assert!(message(Error::protocol(19)).starts_with("Failed to send messages: "));
+        assert_eq!(
+            message(Error::connection(
+                "b:1",
+                "Connection error: connect ECONNREFUSED b:1"
+            )),
+            "Failed to send messages: Connection error: connect ECONNREFUSED b:1"
+        );
+        // What no retry cures is logged as it is.
+        assert_eq!(
+            message(Error::protocol(10)),
+            "The request included a message larger than the max message size the server will accept"
+        );
     }
 }
