@@ -3,7 +3,8 @@
 // and the broker pool's for a seed broker it could not use, with KafkaJS's namespaces, levels,
 // messages and fields. Only the entries the logger's level enables reach it from the engine.
 const net = require('node:net')
-const { newKafka, client, isKafkars, waitFor, createTopic } = require('./helpers')
+const { newKafka, client, isKafkars, waitFor, createTopic, brokers } = require('./helpers')
+const { startCuttingProxy } = require('./fixtures/cutting-proxy')
 
 const { logLevel } = client()
 
@@ -203,5 +204,25 @@ test('a send the broker refuses: the producer logs the failed attempt with its r
     expect(entries[0].log).toMatchObject({ retryCount: 0, retryTime: expect.any(Number) })
   } finally {
     await producer.disconnect()
+  }
+})
+
+test('a connection closed from the broker side logs it at DEBUG', async () => {
+  const proxy = await startCuttingProxy()
+  proxy.forwardTo(brokers()[0])
+  const entries = []
+  const admin = capturing(entries, { brokers: [proxy.address], logLevel: logLevel.DEBUG }).admin()
+  try {
+    await admin.connect()
+    await waitFor(() => proxy.open > 0, { what: 'a connection through the proxy' })
+    const before = entries.length
+    expect(proxy.cut()).toBeGreaterThan(0)
+    const closed = () => entries.slice(before).find(({ log }) => log.message === 'Kafka server has closed connection')
+    await waitFor(closed, { what: 'the closed connection logged' })
+    expect(closed()).toMatchObject({ namespace: 'Connection', label: 'DEBUG' })
+    expect(closed().log).toMatchObject({ broker: proxy.address, clientId: 'engine-logs' })
+  } finally {
+    await admin.disconnect()
+    await proxy.close()
   }
 })
