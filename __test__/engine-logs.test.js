@@ -3,7 +3,7 @@
 // and the broker pool's for a seed broker it could not use, with KafkaJS's namespaces, levels,
 // messages and fields. Only the entries the logger's level enables reach it from the engine.
 const net = require('node:net')
-const { newKafka, client, isKafkars, waitFor, createTopic, brokers } = require('./helpers')
+const { newKafka, client, isKafkars, waitFor, createTopic, brokers, unique } = require('./helpers')
 const { startCuttingProxy } = require('./fixtures/cutting-proxy')
 
 const { logLevel } = client()
@@ -225,4 +225,22 @@ test('a connection closed from the broker side logs it at DEBUG', async () => {
     await admin.disconnect()
     await proxy.close()
   }
+})
+
+test('at DEBUG the cluster logs the group coordinator it found', async () => {
+  const topic = await createTopic()
+  const entries = []
+  const admin = capturing(entries, { logLevel: logLevel.DEBUG }, ['Cluster']).admin()
+  await admin.connect()
+  try {
+    await admin.fetchOffsets({ groupId: unique('engine-logs'), topics: [topic] })
+  } finally {
+    await admin.disconnect()
+  }
+  await waitFor(() => entries.length >= 1, { what: 'the coordinator logged' })
+  const found = entries.find(({ log }) => log.message === 'Found group coordinator')
+  expect(found).toMatchObject({ namespace: 'Cluster', label: 'DEBUG' })
+  // KafkaJS reads the coordinator's host from where it is not: `broker` is undefined.
+  expect(found.log).toMatchObject({ nodeId: expect.any(Number) })
+  expect(found.log.broker).toBeUndefined()
 })

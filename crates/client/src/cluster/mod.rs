@@ -380,6 +380,12 @@ impl Cluster {
             if response.error_code != 0 {
                 return Err(Error::protocol(response.error_code));
             }
+            // KafkaJS means to log the coordinator's host as `broker` too, but reads it from where
+            // it is not: its entries carry the node id alone.
+            self.config.logger.debug("Cluster", || {
+                let fields = json!({ "nodeId": response.node_id.0 });
+                ("Found group coordinator".to_string(), fields)
+            });
             let address = format!("{}:{}", response.host.as_str(), response.port);
             self.coordinator_at(&address, kind).await
         })
