@@ -5,6 +5,7 @@
 const net = require('node:net')
 const { newKafka, client, isKafkars, waitFor, createTopic, brokers, unique } = require('./helpers')
 const { startCuttingProxy } = require('./fixtures/cutting-proxy')
+const { startSaslBroker } = require('./fixtures/sasl-broker')
 
 const { logLevel } = client()
 
@@ -243,4 +244,41 @@ test('at DEBUG the cluster logs the group coordinator it found', async () => {
   // KafkaJS reads the coordinator's host from where it is not: `broker` is undefined.
   expect(found.log).toMatchObject({ nodeId: expect.any(Number) })
   expect(found.log.broker).toBeUndefined()
+})
+
+test('SASL PLAIN logs its authentication, and a refusal at ERROR', async () => {
+  const refusal = 'Authentication failed: Invalid username or password'
+  const authenticateWith = async answer => {
+    const broker = await startSaslBroker({ mechanisms: ['PLAIN'], authenticate: () => answer })
+    const entries = []
+    const admin = capturing(
+      entries,
+      {
+        brokers: [broker.address],
+        logLevel: logLevel.DEBUG,
+        retry: { retries: 0 },
+        sasl: { mechanism: 'plain', username: 'user', password: 'secret' },
+      },
+      ['SaslAuthenticator-PLAIN'],
+    ).admin()
+    try {
+      // The fixture answers no Metadata: connecting fails after authentication either way.
+      await admin.connect().catch(() => {})
+      await waitFor(() => entries.length >= 2, { what: 'the authentication logged' })
+    } finally {
+      await admin.disconnect()
+      await broker.close()
+    }
+    for (const { log } of entries) expect(log.broker).toBe(broker.address)
+    return summary(entries).slice(0, 2)
+  }
+  const namespace = 'SaslAuthenticator-PLAIN'
+  expect(await authenticateWith({})).toEqual([
+    [namespace, 'DEBUG', 'Authenticate with SASL PLAIN'],
+    [namespace, 'DEBUG', 'SASL PLAIN authentication successful'],
+  ])
+  expect(await authenticateWith({ errorCode: 58, errorMessage: refusal })).toEqual([
+    [namespace, 'DEBUG', 'Authenticate with SASL PLAIN'],
+    [namespace, 'ERROR', `SASL PLAIN authentication failed: ${refusal}`],
+  ])
 })

@@ -352,6 +352,11 @@ impl Connection {
         &self.address
     }
 
+    /// The client's logger, for what happens on this connection beyond its requests (SASL).
+    pub(super) fn logger(&self) -> &Logger {
+        &self.logger
+    }
+
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }

@@ -15,10 +15,12 @@ use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
 use kafka_protocol::protocol::StrBytes;
 use rand::distr::{Alphanumeric, SampleString};
 use ring::{digest, hmac, pbkdf2};
+use serde_json::json;
 
 use super::authentication_provider::{self, AuthenticationProvider};
 use super::Connection;
 use crate::error::{Error, ErrorClass, Result};
+use crate::log::Level;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mechanism {
@@ -48,6 +50,48 @@ impl Mechanism {
             Mechanism::OauthBearer => "OAUTHBEARER",
         }
     }
+
+    /// KafkaJS's logger namespace for the mechanism's authenticator.
+    fn namespace(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "SaslAuthenticator-PLAIN",
+            Mechanism::ScramSha256 => "SaslAuthenticator-SCRAM-SHA-256",
+            Mechanism::ScramSha512 => "SaslAuthenticator-SCRAM-SHA-512",
+            Mechanism::OauthBearer => "SaslAuthenticator-OAUTHBEARER",
+        }
+    }
+
+    /// What KafkaJS's messages call the authentication, successful or failed.
+    fn authentication(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "SASL PLAIN authentication",
+            Mechanism::ScramSha256 => "SASL SCRAM SHA256 authentication",
+            Mechanism::ScramSha512 => "SASL SCRAM SHA512 authentication",
+            Mechanism::OauthBearer => "SASL OAUTHBEARER authentication",
+        }
+    }
+}
+
+/// Logs an entry of `kind`'s authenticator with the broker, as KafkaJS's authenticators do.
+fn log(conn: &Connection, kind: Mechanism, level: Level, message: impl FnOnce() -> String) {
+    conn.logger().log(level, kind.namespace(), || {
+        (message(), json!({ "broker": conn.address() }))
+    });
+}
+
+/// An authentication the broker refused (or whose answer failed the client's checks): KafkaJS's
+/// error, logged at ERROR as KafkaJS's authenticators log it.
+fn refused(conn: &Connection, kind: Mechanism, reason: impl std::fmt::Display) -> Error {
+    let error = failed(format!("{} failed: {reason}", kind.authentication()));
+    log(conn, kind, Level::Error, || error.message.clone());
+    error
+}
+
+/// Logs `kind`'s authentication as successful.
+fn succeeded(conn: &Connection, kind: Mechanism) {
+    log(conn, kind, Level::Debug, || {
+        format!("{} successful", kind.authentication())
+    });
 }
 
 /// An OAuth bearer token as KafkaJS's `oauthBearerProvider` gives it.
@@ -107,22 +151,23 @@ pub async fn authenticate(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
     handshake(conn, kind.name()).await?;
     match kind {
         Mechanism::Plain => {
+            log(conn, kind, Level::Debug, || {
+                "Authenticate with SASL PLAIN".into()
+            });
             let message = format!("\0{}\0{}", sasl.username, sasl.password);
             exchange(conn, message.into_bytes())
                 .await
-                .map_err(|e| failed(format!("SASL PLAIN authentication failed: {e}")))?;
+                .map_err(|e| refused(conn, kind, e))?;
+            succeeded(conn, kind);
             Ok(())
         }
         Mechanism::OauthBearer => oauth_bearer(conn, sasl).await,
         Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
-            let digest = if kind == Mechanism::ScramSha256 {
-                "SHA256"
-            } else {
-                "SHA512"
-            };
             scram(conn, kind, sasl)
                 .await
-                .map_err(|e| failed(format!("SASL SCRAM {digest} authentication failed: {e}")))
+                .map_err(|e| refused(conn, kind, e))?;
+            succeeded(conn, kind);
+            Ok(())
         }
     }
 }
@@ -205,10 +250,13 @@ async fn oauth_bearer(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
         message.push_str(&format!("\x01{key}={value}"));
     }
     message.push_str("\x01\x01");
-    let refused = |e: String| failed(format!("SASL OAUTHBEARER authentication failed: {e}"));
+    let kind = Mechanism::OauthBearer;
+    log(conn, kind, Level::Debug, || {
+        "Authenticate with SASL OAUTHBEARER".into()
+    });
     let challenge = exchange(conn, message.into_bytes())
         .await
-        .map_err(refused)?;
+        .map_err(|e| refused(conn, kind, e))?;
     if !challenge.is_empty() {
         // The broker refused the token with an error challenge (a JSON status); RFC 7628 has
         // the client answer ^A, to which the broker replies with the failure itself.
@@ -217,8 +265,9 @@ async fn oauth_bearer(conn: &Connection, sasl: &SaslOptions) -> Result<()> {
             .await
             .err()
             .unwrap_or_else(|| status.clone());
-        return Err(refused(format!("{e} ({status})")));
+        return Err(refused(conn, kind, format!("{e} ({status})")));
     }
+    succeeded(conn, kind);
     Ok(())
 }
 
@@ -244,6 +293,9 @@ async fn scram(
     };
     let nonce = Alphanumeric.sample_string(&mut rand::rng(), 24);
     let first_bare = format!("n={},r={nonce}", scram_name(&sasl.username));
+    log(conn, kind, Level::Debug, || {
+        "Exchanging first client message".into()
+    });
     let server_first = exchange(conn, format!("n,,{first_bare}").into_bytes()).await?;
     let server_first = String::from_utf8(server_first.to_vec()).map_err(|e| e.to_string())?;
     let field = |key: &str| {
@@ -292,6 +344,7 @@ async fn scram(
         .map(|(k, s)| k ^ s)
         .collect();
     let final_message = format!("{final_without_proof},p={}", BASE64.encode(proof));
+    log(conn, kind, Level::Debug, || "Sending final message".into());
     let server_final = exchange(conn, final_message.into_bytes()).await?;
     let server_final = String::from_utf8(server_final.to_vec()).map_err(|e| e.to_string())?;
     if let Some(error) = server_final.strip_prefix("e=") {
