@@ -208,7 +208,10 @@ test('a send the broker refuses: the producer logs the failed attempt with its r
   }
 })
 
-test('a connection closed from the broker side logs it at DEBUG', async () => {
+test.each([
+  ['closed from the broker side logs it at DEBUG', false, 'DEBUG', /^Kafka server has closed connection$/],
+  ['reset logs the socket error at ERROR', true, 'ERROR', /^Connection error: read ECONNRESET$/],
+])('a connection %s', async (_, reset, label, message) => {
   const proxy = await startCuttingProxy()
   proxy.forwardTo(brokers()[0])
   const entries = []
@@ -217,11 +220,15 @@ test('a connection closed from the broker side logs it at DEBUG', async () => {
     await admin.connect()
     await waitFor(() => proxy.open > 0, { what: 'a connection through the proxy' })
     const before = entries.length
-    expect(proxy.cut()).toBeGreaterThan(0)
-    const closed = () => entries.slice(before).find(({ log }) => log.message === 'Kafka server has closed connection')
-    await waitFor(closed, { what: 'the closed connection logged' })
-    expect(closed()).toMatchObject({ namespace: 'Connection', label: 'DEBUG' })
-    expect(closed().log).toMatchObject({ broker: proxy.address, clientId: 'engine-logs' })
+    expect(proxy.cut({ reset })).toBeGreaterThan(0)
+    const ended = () => entries.slice(before).find(({ log }) => message.test(log.message))
+    await waitFor(ended, { what: 'the end of the connection logged' })
+    expect(ended()).toMatchObject({ namespace: 'Connection', label })
+    expect(ended().log).toMatchObject({ broker: proxy.address, clientId: 'engine-logs' })
+    // Nothing else is logged of it: a reset is not also a close, nor the other way round.
+    const other = label === 'DEBUG' ? 'ERROR' : 'DEBUG'
+    const endings = entries.slice(before).filter(({ log }) => /closed connection|Connection error/.test(log.message))
+    expect(endings.filter(e => e.label === other)).toEqual([])
   } finally {
     await admin.disconnect()
     await proxy.close()

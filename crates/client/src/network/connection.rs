@@ -724,6 +724,30 @@ struct Closing {
     logger: Logger,
 }
 
+impl Closing {
+    /// Logs a read that failed on a connection the client had not closed, as KafkaJS logs its
+    /// socket's end (at DEBUG) and its errors (at ERROR, as `Connection error: ...`).
+    fn log(&self, closed: &AtomicBool, e: &std::io::Error) {
+        if closed.load(Ordering::Acquire) {
+            return;
+        }
+        let address = &self.address;
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            self.logger.debug(NAMESPACE, || {
+                let message = "Kafka server has closed connection".to_string();
+                with_broker(address, &self.client_id, (message, json!({})))
+            });
+        } else {
+            self.logger.error(NAMESPACE, || {
+                let error = tls::session_failed(address, e)
+                    .unwrap_or_else(|| Error::io(address, "read", e));
+                let fields = socket_stack(&error);
+                with_broker(address, &self.client_id, (error.message, fields))
+            });
+        }
+    }
+}
+
 async fn read_responses(
     read: ReadHalf,
     pending: Arc<Mutex<Pending>>,
@@ -744,13 +768,7 @@ async fn read_responses(
                 )
             }
             Err(e) => {
-                if e.kind() == std::io::ErrorKind::UnexpectedEof && !closed.load(Ordering::Acquire)
-                {
-                    closing.logger.debug(NAMESPACE, || {
-                        let message = "Kafka server has closed connection".to_string();
-                        with_broker(address, &closing.client_id, (message, json!({})))
-                    });
-                }
+                closing.log(&closed, &e);
                 break read_failed(address, &e);
             }
         };
@@ -779,7 +797,10 @@ async fn read_responses(
         {
             Ok(n) if n == len - 4 => {}
             Ok(_) => break Error::connection_closed(address),
-            Err(e) => break read_failed(address, &e),
+            Err(e) => {
+                closing.log(&closed, &e);
+                break read_failed(address, &e);
+            }
         }
         let waiter = pending.lock().unwrap().remove(&correlation_id);
         if let Some(waiter) = waiter {
