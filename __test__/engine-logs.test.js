@@ -189,20 +189,31 @@ test('at INFO no DEBUG entry reaches the logger, until setLogLevel enables DEBUG
   expect(calls).toEqual(expect.arrayContaining([['Connection', 'debug']]))
 })
 
-test('a send the broker refuses: the producer logs the failed attempt with its retry count', async () => {
+test('a send the broker refuses: the response at ERROR, then the failed attempt with its retry count', async () => {
   const topic = await createTopic({ configEntries: [{ name: 'max.message.bytes', value: '200' }] })
   const entries = []
-  const kafka = capturing(entries, { logLevel: logLevel.INFO }, ['Producer'])
+  const kafka = capturing(entries, { logLevel: logLevel.ERROR }, ['Producer', 'Connection'])
   const { Partitioners } = client()
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await producer.connect()
   try {
     const tooLarge = 'The request included a message larger than the max message size the server will accept'
     await expect(producer.send({ topic, messages: [{ value: 'x'.repeat(1000) }] })).rejects.toThrow(tooLarge)
-    await waitFor(() => entries.length >= 1, { what: 'the failure logged' })
+    await waitFor(() => entries.length >= 2, { what: 'the failure logged' })
     // Not retriable: one attempt, logged with the error's own message.
-    expect(summary(entries)).toEqual([['Producer', 'ERROR', tooLarge]])
-    expect(entries[0].log).toMatchObject({ retryCount: 0, retryTime: expect.any(Number) })
+    expect(summary(entries)).toEqual([
+      ['Connection', 'ERROR', expect.stringMatching(/^Response Produce\(key: 0, version: \d+\)$/)],
+      ['Producer', 'ERROR', tooLarge],
+    ])
+    const [response, attempt] = entries.map(({ log }) => log)
+    expect(response).toMatchObject({
+      broker: expect.any(String),
+      clientId: 'engine-logs',
+      error: tooLarge,
+      correlationId: expect.any(Number),
+      size: expect.any(Number),
+    })
+    expect(attempt).toMatchObject({ retryCount: 0, retryTime: expect.any(Number) })
   } finally {
     await producer.disconnect()
   }

@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, ErrorClass, Result, TimedOutRequest};
 use crate::log::{Level, Logger};
 use crate::network::observer::{api_name, now_ms, RequestEvent, RequestInfo, RequestObserver};
+use crate::network::response_errors::ProtocolError;
 use crate::network::sasl::{self, SaslOptions};
 use crate::network::tls::{self, Tls};
 use crate::network::versions::{max_version, ApiVersionTable};
@@ -362,7 +363,10 @@ impl Connection {
     }
 
     /// Sends at the highest version both sides speak, waiting at most the request timeout.
-    pub async fn send<R: Request + 'static>(&self, request: &R) -> Result<R::Response> {
+    pub async fn send<R: Request + 'static>(&self, request: &R) -> Result<R::Response>
+    where
+        R::Response: ProtocolError,
+    {
         let version = self.version_for::<R>()?;
         self.send_versioned(request, version, None).await
     }
@@ -372,7 +376,10 @@ impl Connection {
         &self,
         request: &R,
         timeout: Duration,
-    ) -> Result<R::Response> {
+    ) -> Result<R::Response>
+    where
+        R::Response: ProtocolError,
+    {
         let version = self.version_for::<R>()?;
         self.send_versioned(request, version, Some(timeout)).await
     }
@@ -417,7 +424,10 @@ impl Connection {
         request: &R,
         version: i16,
         timeout: Option<Duration>,
-    ) -> Result<R::Response> {
+    ) -> Result<R::Response>
+    where
+        R::Response: ProtocolError,
+    {
         let admitted = self.admit::<R>().await?;
         let sink = self.observer.sink();
         // Two clock reads a request (not a message): the timeout error and the events need them.
@@ -494,18 +504,29 @@ impl Connection {
             error.broker = Some(self.address.clone());
             error
         });
-        let (level, fields) = match &response {
-            Ok(_) => (
-                Level::Debug,
-                json!({ "correlationId": correlation_id, "size": size }),
-            ),
-            Err(e) => (
-                Level::Error,
-                json!({ "error": e.message, "correlationId": correlation_id, "size": size }),
-            ),
+        // KafkaJS's entries: an error its parser throws (a protocol error code, or a response
+        // that does not decode) at ERROR, else the response at DEBUG. The response is looked
+        // into only when ERROR is enabled.
+        let error = match &response {
+            Ok(r) if self.logger.enabled(Level::Error) => {
+                r.protocol_error().map(|code| Error::protocol(code).message)
+            }
+            Ok(_) => None,
+            Err(e) => Some(e.message.clone()),
+        };
+        let level = if error.is_some() {
+            Level::Error
+        } else {
+            Level::Debug
         };
         self.log(level, || {
             let message = format!("Response {}", request_info(api_key::<R>(), version));
+            let fields = match error {
+                None => json!({ "correlationId": correlation_id, "size": size }),
+                Some(error) => {
+                    json!({ "error": error, "correlationId": correlation_id, "size": size })
+                }
+            };
             (message, fields)
         });
         response

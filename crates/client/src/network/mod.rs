@@ -3,6 +3,7 @@
 mod authentication_provider;
 mod connection;
 mod observer;
+mod response_errors;
 mod sasl;
 mod tls;
 pub mod versions;
