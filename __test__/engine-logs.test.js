@@ -300,3 +300,21 @@ test('SASL PLAIN logs its authentication, and a refusal at ERROR', async () => {
     [namespace, 'ERROR', `SASL PLAIN authentication failed: ${refusal}`],
   ])
 })
+
+test('KAFKAJS_LOG_LEVEL overrides the configured level for the engine too', async () => {
+  const entries = []
+  const previous = process.env.KAFKAJS_LOG_LEVEL
+  process.env.KAFKAJS_LOG_LEVEL = 'debug'
+  let kafka
+  try {
+    kafka = capturing(entries, { logLevel: logLevel.NOTHING })
+  } finally {
+    if (previous === undefined) delete process.env.KAFKAJS_LOG_LEVEL
+    else process.env.KAFKAJS_LOG_LEVEL = previous
+  }
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.disconnect()
+  await waitFor(() => entries.some(({ log }) => log.message === 'disconnected'), { what: 'the last entry' })
+  expect(entries[0]).toMatchObject({ namespace: 'Connection', label: 'DEBUG', log: { message: 'Connecting' } })
+})
