@@ -32,6 +32,18 @@ pub enum PartOutcome {
     Failed(Vec<Record>, Error),
 }
 
+/// The outcome of a queued part whose reply was dropped unsent, which happens only if the flush
+/// that took it was itself dropped midway: the records went with that flush, written or not, so
+/// the send fails (not retried, which could write them twice) rather than the engine.
+pub fn dropped_flush() -> PartOutcome {
+    PartOutcome::Failed(
+        Vec::new(),
+        Error::non_retriable(
+            "A batch was taken by a flush that stopped before its answer: it may or may not have been written",
+        ),
+    )
+}
+
 struct Part {
     tp: TopicPartition,
     records: Vec<Record>,
@@ -133,14 +145,14 @@ impl RecordAccumulator {
             }
         }
         tokio::select! {
-            result = &mut outcome => return result.expect("every queued part gets a reply"),
+            result = &mut outcome => return result.unwrap_or_else(|_| dropped_flush()),
             permit = queue.in_flight.clone().acquire_owned() => {
                 let _permit = permit.expect("the in-flight semaphore is never closed");
                 flush(&conn, &queue, key, self.eos.as_deref()).await;
             }
         }
         // A flush empties the queue, so this part has been taken, by us or an earlier flush.
-        outcome.await.expect("every queued part gets a reply")
+        outcome.await.unwrap_or_else(|_| dropped_flush())
     }
 
     /// Queues a part without sending it, for sends that arrive together: [`Self::drain`] sends

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::accumulator::{BatchCut, PartOutcome};
+use super::accumulator::{dropped_flush, BatchCut, PartOutcome};
 use super::sends::{Outcomes, Part, Sends, Written};
 use super::{
     distinct, summarize, Message, PartitionBatch, Producer, RecordMetadata, Round, SendOptions,
@@ -317,7 +317,7 @@ impl Producer {
         let replies = futures::future::join_all(waits.into_iter().zip(&chunks).map(
             |(wait, chunk)| async move {
                 match wait {
-                    Wait::Queued(reply) => reply.await.expect("every queued part gets a reply"),
+                    Wait::Queued(reply) => reply.await.unwrap_or_else(|_| dropped_flush()),
                     Wait::Lone(conn, leader, records) => {
                         let (tp, options, ..) = &targets[chunk.group];
                         self.accumulator
