@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm install` in a clone of this repository runs this: it builds the native addon (release,
 // the binary users get and benchmarks measure) and packs it, then makes sure, once per machine,
-// that what the tests, the demo and the benchmarks run against is there: Apache Kafka's jars
-// (where Java 17+ runs), tansu (the demo's embedded broker) and librdkafka (the interop tests'
-// other client).
+// that what the tests, the demo and the benchmarks run against is there: Apache Kafka's jars and
+// Apicurio Registry (the schema-registry test's registry), where Java 17+ runs, tansu (the demo's
+// embedded broker) and librdkafka (the interop tests' other client).
 // Installs of the published package never run it: they take a prebuilt binary from npm/.
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')
@@ -26,8 +26,10 @@ const script = name => path.join(__dirname, name)
 run('npm', ['run', spawnSync('python3', ['--version']).status === 0 ? 'pack:local' : 'build'])
 if (hasJava()) {
   run(process.execPath, [script('kafka.js')])
+  run(process.execPath, [script('schema-registry.js'), '--build'])
 } else {
-  console.log('kafkars prepare: no Java 17+ here, so the tests will run on tansu, not Apache Kafka')
+  console.log('kafkars prepare: no Java 17+ here, so the tests will run on tansu, not Apache Kafka,')
+  console.log('and the schema-registry test, which needs Apicurio Registry (Java), will be skipped')
 }
 if (process.env.KAFKA_BROKERS) {
   console.log('kafkars prepare: KAFKA_BROKERS is set, the demo will use it; not installing tansu')
