@@ -26,19 +26,25 @@ test('seek from inside eachMessage moves the partition: the rest of the batch is
   })
   try {
     await waitFor(() => got.includes('9'), { what: 'offset 9' })
-    await new Promise(r => setTimeout(r, 1000))
+    // Offset 10, sent only now, comes after anything delivered again from before it: a seek
+    // applied late (after the batch) would have brought 7 to 9 a second time by then.
+    await produceEach(topic, ['v10'])
+    await waitFor(() => got.includes('10'), { what: 'offset 10' })
   } finally {
     await consumer.disconnect()
   }
-  expect(got).toEqual(['0', '1', '7', '8', '9'])
+  expect(got).toEqual(['0', '1', '7', '8', '9', '10'])
 })
 
 test('pause inside the handler stops a partition until its resume function is called', async () => {
   const topic = await createTopic()
   await produceEach(topic, values(6))
-  const consumer = newKafka().consumer({ groupId: unique('pause') })
+  // A fully paused consumer still fetches, asking for nothing, every maxWaitTimeInMs.
+  const consumer = newKafka().consumer({ groupId: unique('pause'), maxWaitTimeInMs: 100 })
   const got = []
   let resume
+  let fetchStarts = 0
+  consumer.on(consumer.events.FETCH_START, () => fetchStarts++)
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   await consumer.run({
@@ -49,7 +55,11 @@ test('pause inside the handler stops a partition until its resume function is ca
   })
   try {
     await waitFor(() => resume, { what: 'the pause' })
-    await new Promise(r => setTimeout(r, 2000))
+    // The third fetch started after the pause starts only once what the first one brought was
+    // handled (kafkars may start the second ahead, while the handler works): had the pause not
+    // held, offsets 3 to 5 would be in `got` by then.
+    const paused = fetchStarts
+    await waitFor(() => fetchStarts >= paused + 3, { what: 'three fetches after the pause' })
     expect(got).toEqual(['0', '1', '2'])
     expect(consumer.paused()).toEqual([{ topic, partitions: [0] }])
     resume()
