@@ -9,13 +9,13 @@ test('a custom assigner decides the assignment; unsubscribed topics are reported
   const other = await createTopic()
   const producer = newKafka().producer()
   await producer.connect()
+  const send = messages => producer.send({ topic, messages })
   await producer.sendBatch({
     topicMessages: [
       { topic, messages: [0, 1, 2].map(partition => ({ partition, value: `p${partition}` })) },
       { topic: other, messages: [{ value: 'other' }] },
     ],
   })
-  await producer.disconnect()
 
   const calls = []
   // Even partitions of the subscribed topic, plus a topic nobody subscribed to.
@@ -59,9 +59,13 @@ test('a custom assigner decides the assignment; unsubscribed topics are reported
   await consumer.run({ eachMessage: async ({ partition, message }) => void got.push([partition, message.value.toString()]) })
   try {
     await waitFor(() => got.length >= 2, { what: 'the even partitions' })
-    await new Promise(r => setTimeout(r, 1000))
+    // Partition 1 and the other topic, had they been consumed, came in the first fetch: a message
+    // sent only now comes in a later one, handled after everything the first one brought.
+    await send([{ partition: 0, value: 'after' }])
+    await waitFor(() => got.some(([, value]) => value === 'after'), { what: 'the message sent after' })
   } finally {
     await consumer.disconnect()
+    await producer.disconnect()
   }
   expect(calls).toEqual([
     {
@@ -71,6 +75,7 @@ test('a custom assigner decides the assignment; unsubscribed topics are reported
     },
   ])
   expect(got.sort()).toEqual([
+    [0, 'after'],
     [0, 'p0'],
     [2, 'p2'],
   ])
