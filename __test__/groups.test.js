@@ -53,26 +53,29 @@ test('a group resumes from its committed offsets; admin reports them', async () 
   const groupId = unique('group')
   await produce(topic, ['a', 'b', 'c'].map(value => ({ value })))
 
-  const run = async expected => {
+  // Reads until `last` arrived, then sends `end` and reads until it arrived too: anything
+  // re-delivered from before `end` comes before it.
+  const run = async (last, end) => {
     const consumer = newKafka().consumer({ groupId })
     const got = []
     await consumer.connect()
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
     await consumer.run({ eachMessage: async ({ message }) => void got.push([message.offset, message.value.toString()]) })
-    await waitFor(() => got.length >= expected, { what: `${expected} messages` })
-    // Anything re-delivered would show up while we wait a little longer.
-    await new Promise(r => setTimeout(r, 1000))
+    const arrived = value => () => got.some(([, v]) => v === value)
+    await waitFor(arrived(last), { what: `message ${last}` })
+    await produce(topic, [{ value: end }])
+    await waitFor(arrived(end), { what: `message ${end}` })
     await consumer.disconnect()
     return got
   }
 
-  expect(await run(3)).toEqual([['0', 'a'], ['1', 'b'], ['2', 'c']])
+  expect(await run('c', 'end1')).toEqual([['0', 'a'], ['1', 'b'], ['2', 'c'], ['3', 'end1']])
   await produce(topic, ['d', 'e'].map(value => ({ value })))
-  expect(await run(2)).toEqual([['3', 'd'], ['4', 'e']])
+  expect(await run('e', 'end2')).toEqual([['4', 'd'], ['5', 'e'], ['6', 'end2']])
 
   const admin = newKafka().admin()
   await admin.connect()
   const offsets = await admin.fetchOffsets({ groupId, topics: [topic] })
   await admin.disconnect()
-  expect(offsets).toEqual([{ topic, partitions: [{ partition: 0, offset: '5', metadata: null }] }])
+  expect(offsets).toEqual([{ topic, partitions: [{ partition: 0, offset: '7', metadata: null }] }])
 })
