@@ -1,16 +1,29 @@
 // Node stays alive while a consumer runs, and exits on its own once every client disconnected.
 const { spawn } = require('node:child_process')
 const path = require('node:path')
+const { newKafka, waitFor } = require('./helpers')
 
-const waitForLine = (child, line) =>
-  new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', d => {
-      out += d
-      if (out.includes(line)) resolve()
-    })
-    child.on('exit', code => reject(new Error(`child exited (${code}) before printing ${line}: ${out}`)))
-  })
+// Waits for `child` to have printed a line starting with `start`, at any time since it started,
+// and returns the rest of that line.
+const lineReader = child => {
+  let out = ''
+  let exitCode = null
+  child.stdout.on('data', d => (out += d))
+  child.on('exit', code => (exitCode = code))
+  return async start => {
+    const printed = () => out.split('\n').slice(0, -1).find(line => line.startsWith(start))
+    await waitFor(
+      () => {
+        if (printed() === undefined && exitCode !== null) {
+          throw new Error(`child exited (${exitCode}) before printing ${start}: ${out}`)
+        }
+        return printed() !== undefined
+      },
+      { what: `the child printing ${start}` }
+    )
+    return printed().slice(start.length)
+  }
+}
 
 test('a running consumer keeps Node alive; after disconnecting everything Node exits by itself', async () => {
   const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'lifecycle.js')], {
@@ -18,10 +31,16 @@ test('a running consumer keeps Node alive; after disconnecting everything Node e
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const exited = new Promise(resolve => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const waitForLine = lineReader(child)
   try {
-    await waitForLine(child, 'consumed')
-    // Nothing is pending in JS but the running consumer: the process must still be there.
-    await new Promise(r => setTimeout(r, 3000))
+    const topic = await waitForLine('consumed ')
+    // Nothing is pending in the child but the running consumer: it must still be there to
+    // handle a message sent only now.
+    const producer = newKafka().producer()
+    await producer.connect()
+    await producer.send({ topic, messages: [{ value: 'again' }] })
+    await producer.disconnect()
+    await waitForLine('consumed again')
     expect(child.exitCode).toBeNull()
 
     child.stdin.end('disconnect\n')
