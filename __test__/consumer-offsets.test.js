@@ -94,6 +94,8 @@ test('partitionsConsumedConcurrently runs handlers of different partitions at on
     partitionsConsumedConcurrently: 3,
     eachMessage: async ({ partition, message }) => {
       most = Math.max(most, ++active)
+      // Time by design: work lasting long enough for the other partitions' handlers to start
+      // meanwhile if they run at once, and not if they run one after another.
       await new Promise(r => setTimeout(r, 300))
       active--
       got.push(`${partition}:${message.offset}`)
