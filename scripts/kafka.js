@@ -270,15 +270,14 @@ const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise,
   ensureKafka(version)
   const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'kafkars-kafka-'))
   const existing = fs.existsSync(path.join(root, 'node-1', 'node.json'))
-  let nodes
-  if (existing) {
-    nodes = fs
+  const readNodes = () =>
+    fs
       .readdirSync(root)
       .filter(name => name.startsWith('node-'))
       .map(name => JSON.parse(fs.readFileSync(path.join(root, name, 'node.json'), 'utf8')))
       .sort((a, b) => a.id - b.id)
-  } else {
-    nodes = []
+  const newNodes = async () => {
+    const nodes = []
     for (let id = 1; id <= count; id++) {
       nodes.push({
         id,
@@ -291,17 +290,29 @@ const startKafka = async ({ nodes: count = 1, dataDir, settings = {}, advertise,
     }
     const cluster = clusterId()
     for (const node of nodes) {
-      prepareNode({ node, nodes, dir: path.join(root, `node-${node.id}`), settings, cluster, scram })
+      const dir = path.join(root, `node-${node.id}`)
+      fs.rmSync(dir, { recursive: true, force: true })
+      prepareNode({ node, nodes, dir, settings, cluster, scram })
     }
+    return nodes
   }
-  const members = nodes.map(node => new KafkaNode(node, path.join(root, `node-${node.id}`)))
+  let nodes = existing ? readNodes() : await newNodes()
+  let members
   const started = Date.now()
-  // All at once: a quorum of three controllers needs a majority before any broker starts.
-  const results = await Promise.allSettled(members.map(member => member.start()))
-  const failed = results.find(result => result.status === 'rejected')
-  if (failed) {
+  for (let attempt = 1; ; attempt++) {
+    members = nodes.map(node => new KafkaNode(node, path.join(root, `node-${node.id}`)))
+    // All at once: a quorum of three controllers needs a majority before any broker starts.
+    const results = await Promise.allSettled(members.map(member => member.start()))
+    const failed = results.find(result => result.status === 'rejected')
+    if (!failed) break
     await Promise.all(members.map(member => member.kill()))
-    throw failed.reason
+    // A port found free can be taken by another process (a test's broker or registry starting
+    // alongside) before Kafka binds it: a new cluster then starts again on other ports.
+    const portTaken = members.some(
+      member => fs.existsSync(member.logFile) && fs.readFileSync(member.logFile, 'utf8').includes('Address already in use')
+    )
+    if (existing || !portTaken || attempt >= 3) throw failed.reason
+    nodes = await newNodes()
   }
   return {
     kind: 'kafka',
